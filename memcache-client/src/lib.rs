@@ -1,1 +1,42 @@
-//! placeholder
+//! A pipelined, tokio-based [memcached](https://memcached.org) client.
+//!
+//! - [`Client`]: cheap to clone, `Send + Sync`; an async method for every command. It speaks the meta protocol
+//!   (`mg`, `ms`, ...) on the hot path, which memcached answers in batches, and the classic text protocol when
+//!   [`Config::protocol`] says so, for servers older than 1.6.
+//! - One connection per server carries many concurrent requests: requests from all tasks are written together and
+//!   replies matched in order. A request that times out or whose future is dropped never desynchronises the
+//!   connection.
+//! - Keys and values are checked before anything is sent ([`Error::InvalidKey`], [`Error::ValueTooLarge`]): no key
+//!   can smuggle a command onto the wire. Arbitrary bytes can still be keys, as a [`BinaryKey`].
+//! - Misses, `NOT_STORED`, `EXISTS` and `NOT_FOUND` are values ([`Option`], [`StoreOutcome`], `bool`), not errors.
+//! - [`proto`] is the sans-IO codec underneath, usable on its own.
+//!
+//! ```no_run
+//! use memcache_client::{Client, StoreOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), memcache_client::Error> {
+//! let client = Client::new("127.0.0.1:11211")?;
+//! client.set("greeting", "hello", StoreOptions::default().ttl(60)).await?;
+//! let item = client.get("greeting").await?.expect("just stored");
+//! assert_eq!(item.value, "hello");
+//!
+//! assert_eq!(client.incr("visits", 1).await?, None); // absent: a value, not an error
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod config;
+mod conn;
+mod error;
+mod items;
+mod key;
+pub mod proto;
+mod ring;
+
+pub use client::Client;
+pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Endpoint, Protocol, ServerAddr};
+pub use error::Error;
+pub use items::{Cas, Item, StoreOptions, StoreOutcome};
+pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};

@@ -1,0 +1,182 @@
+//! Client configuration and server addresses.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::Error;
+
+/// Which protocol the client speaks for item commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// The meta protocol (`mg`, `ms`, ...), memcached 1.6 and later. Faster: servers batch meta replies.
+    #[default]
+    Meta,
+    /// The classic text protocol (`get`, `set`, ...), for servers older than 1.6. Binary keys are unavailable.
+    Text,
+}
+
+/// The largest value a default memcached (`-I 1m`) stores with a short key: the 1 MiB item less the item header,
+/// key and CAS that share the slab chunk. A value over this is refused before it is sent.
+pub const DEFAULT_MAX_VALUE_SIZE: usize = 1024 * 1024 - 512;
+
+/// Client settings. Start from [`Config::default`] and change what you need.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// How long a connection attempt may take. Default 1 s.
+    pub connect_timeout: Duration,
+    /// How long a request may wait for its reply, queueing included. Default 1 s.
+    pub request_timeout: Duration,
+    /// The largest value sent; larger ones fail with [`Error::ValueTooLarge`]. Default
+    /// [`DEFAULT_MAX_VALUE_SIZE`]; raise it for a server started with a larger `-I`.
+    pub max_value_size: usize,
+    /// Connections per server, each carrying many pipelined requests. Default 1: on a busy server one well-fed
+    /// connection beats several half-empty ones.
+    pub connections_per_server: usize,
+    /// Requests in flight (written, reply not yet read) per connection before new ones wait. Default 1024.
+    pub max_in_flight: usize,
+    /// Requests queued per connection, waiting to be written. Default 4096.
+    pub queue_depth: usize,
+    /// The protocol for item commands. Default [`Protocol::Meta`].
+    pub protocol: Protocol,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            max_value_size: DEFAULT_MAX_VALUE_SIZE,
+            connections_per_server: 1,
+            max_in_flight: 1024,
+            queue_depth: 4096,
+            protocol: Protocol::Meta,
+        }
+    }
+}
+
+/// Where a server listens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// A TCP host (name or IP) and port.
+    Tcp {
+        /// Host name or IP address (IPv6 without brackets).
+        host: String,
+        /// Port.
+        port: u16,
+    },
+    /// A Unix-domain socket path.
+    Unix(PathBuf),
+}
+
+/// One server of a pool: where it listens and its weight on the hash ring.
+///
+/// Parsed from `HOST:PORT[:WEIGHT]` (twemproxy's form; IPv6 hosts in brackets, `[::1]:11211`) or
+/// `unix:/path/to/socket[:WEIGHT]`.
+///
+/// ```
+/// use memcache_client::ServerAddr;
+/// let addr: ServerAddr = "127.0.0.1:11211:2".parse()?;
+/// assert_eq!(addr.weight(), 2);
+/// assert_eq!(addr.to_string(), "127.0.0.1:11211");
+/// # Ok::<(), memcache_client::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ServerAddr {
+    endpoint: Endpoint,
+    weight: u32,
+}
+
+impl ServerAddr {
+    /// A TCP server with weight 1.
+    pub fn tcp(host: impl Into<String>, port: u16) -> Self {
+        Self { endpoint: Endpoint::Tcp { host: host.into(), port }, weight: 1 }
+    }
+
+    /// A Unix-socket server with weight 1.
+    pub fn unix(path: impl Into<PathBuf>) -> Self {
+        Self { endpoint: Endpoint::Unix(path.into()), weight: 1 }
+    }
+
+    /// The same server with another weight.
+    pub fn with_weight(mut self, weight: u32) -> Self {
+        self.weight = weight;
+        self
+    }
+
+    /// Where it listens.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Its weight (default 1).
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+
+    /// Parses a comma-separated list, as `--servers` and `MEMCACHED_SERVERS` take it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAddress`] for the first entry that does not parse, or for an empty list.
+    pub fn parse_list(list: &str) -> Result<Vec<ServerAddr>, Error> {
+        let addrs =
+            list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::parse).collect::<Result<Vec<_>, _>>()?;
+        if addrs.is_empty() {
+            return Err(Error::InvalidAddress { input: list.to_owned(), reason: "no servers given" });
+        }
+        Ok(addrs)
+    }
+}
+
+impl fmt::Display for ServerAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.endpoint {
+            Endpoint::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+impl FromStr for ServerAddr {
+    type Err = Error;
+
+    fn from_str(input: &str) -> Result<Self, Error> {
+        let bad = |reason| Error::InvalidAddress { input: input.to_owned(), reason };
+        let parse_weight = |w: &str| match w.parse::<u32>() {
+            Ok(0) | Err(_) => Err(bad("weight must be a whole number from 1 to 4294967295")),
+            Ok(w) => Ok(w),
+        };
+        if let Some(path) = input.strip_prefix("unix:") {
+            let (path, weight) = match path.rsplit_once(':') {
+                Some((p, w)) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => (p, parse_weight(w)?),
+                _ => (path, 1),
+            };
+            if path.is_empty() {
+                return Err(bad("empty socket path"));
+            }
+            return Ok(ServerAddr::unix(path).with_weight(weight));
+        }
+        let (host, rest) = if let Some(v6) = input.strip_prefix('[') {
+            let (host, rest) = v6.split_once(']').ok_or_else(|| bad("missing ']' after IPv6 address"))?;
+            (host, rest.strip_prefix(':').ok_or_else(|| bad("expected ':' and a port after ']'"))?)
+        } else {
+            input.split_once(':').ok_or_else(|| bad("expected HOST:PORT[:WEIGHT]"))?
+        };
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '/') {
+            return Err(bad("invalid host"));
+        }
+        let (port, weight) = match rest.split_once(':') {
+            Some((port, weight)) => (port, parse_weight(weight)?),
+            None => (rest, 1),
+        };
+        let port = match port.parse::<u16>() {
+            Ok(0) | Err(_) => return Err(bad("port must be a number from 1 to 65535")),
+            Ok(p) => p,
+        };
+        Ok(ServerAddr::tcp(host, port).with_weight(weight))
+    }
+}

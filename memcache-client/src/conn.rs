@@ -1,0 +1,247 @@
+//! One pipelined connection: a task that owns the socket, writes queued requests in batches and matches replies to
+//! callers in order.
+//!
+//! Callers send an encoded request and a oneshot sender through a bounded channel. The task appends everything
+//! queued into one buffer and writes it at once, and pushes a pending slot per request onto a FIFO in the same
+//! order. Replies are decoded from the read buffer and complete the slots front to back. A slot whose caller has
+//! gone (timed out, future dropped) is still consumed and its reply discarded: that is what keeps one cancelled
+//! request from handing its reply to the next caller.
+//!
+//! Reading and writing happen in one `select!` loop, so a large batch of requests can never deadlock against a
+//! server that is blocked writing replies nobody reads.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::Error;
+use crate::config::{Config, Endpoint, ServerAddr};
+use crate::proto::{ErrorReply, ReplyDecoder, ReplyKind, Response};
+
+/// Stop draining the queue into the write buffer past this many bytes; write first.
+const WRITE_BUDGET: usize = 256 * 1024;
+/// Read buffer growth step.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The reply a caller waits for.
+pub(crate) type ReplySender = oneshot::Sender<Result<Response, Error>>;
+
+/// A request ready for the wire.
+pub(crate) struct Command {
+    pub(crate) bytes: Bytes,
+    pub(crate) kind: ReplyKind,
+    pub(crate) reply: ReplySender,
+}
+
+/// A cheap handle to a connection task. The task connects on first use, reconnects after a failure when the next
+/// request comes, and shuts the socket down when every handle is gone.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Connection {
+    /// Starts the task (it connects lazily). Must be called inside a tokio runtime.
+    pub(crate) fn spawn(addr: ServerAddr, config: Arc<Config>) -> Self {
+        let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
+        tokio::spawn(run(addr, config, rx));
+        Self { tx }
+    }
+
+    /// Queues a command; waits while the queue is full.
+    pub(crate) async fn send(&self, command: Command) -> Result<(), Command> {
+        self.tx.send(command).await.map_err(|e| e.0)
+    }
+}
+
+async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Command>) {
+    let server = addr.to_string();
+    let decoder = ReplyDecoder::with_max_value(config.max_value_size.saturating_mul(2).max(1 << 20));
+    // Idle until a request comes; then connect, serve until the socket fails or every handle is dropped.
+    while let Some(first) = rx.recv().await {
+        let connected = match tokio::time::timeout(config.connect_timeout, connect(addr.endpoint())).await {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(Error::Connect { server: server.clone(), source: Arc::new(e) }),
+            Err(_) => Err(Error::ConnectTimeout { server: server.clone(), timeout: config.connect_timeout }),
+        };
+        let mut serving = Serving {
+            server: &server,
+            decoder,
+            max_in_flight: config.max_in_flight.max(1),
+            pending: VecDeque::new(),
+            wbuf: BytesMut::with_capacity(READ_CHUNK),
+            rbuf: BytesMut::with_capacity(READ_CHUNK),
+        };
+        serving.enqueue(first);
+        let outcome = match connected {
+            Ok(Stream::Tcp(mut tcp)) => {
+                let (mut r, mut w) = tcp.split();
+                serving.serve(&mut r, &mut w, &mut rx).await
+            }
+            Ok(Stream::Unix(mut unix)) => {
+                let (mut r, mut w) = unix.split();
+                serving.serve(&mut r, &mut w, &mut rx).await
+            }
+            Err(error) => {
+                // Everything queued behind the first request would wait for the same failed connect: fail it too.
+                while let Ok(cmd) = rx.try_recv() {
+                    serving.enqueue(cmd);
+                }
+                Err(error)
+            }
+        };
+        match outcome {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::debug!(%server, %error, "memcached connection failed; reconnecting on next request");
+                serving.fail_all(&error);
+            }
+        }
+    }
+}
+
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+async fn connect(endpoint: &Endpoint) -> io::Result<Stream> {
+    match endpoint {
+        Endpoint::Tcp { host, port } => {
+            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
+            // Requests are already batched into one write; Nagle would only add latency.
+            tcp.set_nodelay(true)?;
+            Ok(Stream::Tcp(tcp))
+        }
+        Endpoint::Unix(path) => Ok(Stream::Unix(UnixStream::connect(path).await?)),
+    }
+}
+
+struct Pending {
+    kind: ReplyKind,
+    reply: ReplySender,
+}
+
+struct Serving<'a> {
+    server: &'a str,
+    decoder: ReplyDecoder,
+    max_in_flight: usize,
+    pending: VecDeque<Pending>,
+    wbuf: BytesMut,
+    rbuf: BytesMut,
+}
+
+impl Serving<'_> {
+    fn enqueue(&mut self, cmd: Command) {
+        self.wbuf.extend_from_slice(&cmd.bytes);
+        self.pending.push_back(Pending { kind: cmd.kind, reply: cmd.reply });
+    }
+
+    fn fail_all(&mut self, error: &Error) {
+        for p in self.pending.drain(..) {
+            let _ = p.reply.send(Err(error.clone()));
+        }
+    }
+
+    fn reset(&self, cause: &str) -> Error {
+        Error::ConnectionReset { server: self.server.to_owned(), cause: cause.to_owned() }
+    }
+
+    /// Runs the connection. `Ok` when every handle is gone and the socket was shut down; `Err` when the socket
+    /// failed or the stream can no longer be trusted (pending callers get the error).
+    async fn serve<R, W>(&mut self, r: &mut R, w: &mut W, rx: &mut mpsc::Receiver<Command>) -> Result<(), Error>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let io_error = |e: io::Error| Error::Io { server: self.server.to_owned(), source: Arc::new(e) };
+        let mut closing = false;
+        loop {
+            if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.is_closed()) {
+                // Every handle is gone and nobody waits for a reply: tell the server at once, then drop.
+                let _ = w.shutdown().await;
+                return Ok(());
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
+                self.rbuf.reserve(READ_CHUNK);
+            }
+            let can_take = !closing && self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET;
+            tokio::select! {
+                read = r.read_buf(&mut self.rbuf) => {
+                    match read {
+                        Ok(0) => return Err(io_error(io::ErrorKind::UnexpectedEof.into())),
+                        Ok(_) => self.dispatch_replies()?,
+                        Err(e) => return Err(io_error(e)),
+                    }
+                }
+                written = w.write(&self.wbuf), if !self.wbuf.is_empty() => {
+                    match written {
+                        Ok(0) => return Err(io_error(io::ErrorKind::WriteZero.into())),
+                        Ok(n) => self.wbuf.advance(n),
+                        Err(e) => return Err(io_error(e)),
+                    }
+                }
+                cmd = rx.recv(), if can_take => {
+                    match cmd {
+                        Some(cmd) => {
+                            self.enqueue(cmd);
+                            // Take everything else already queued, so one write carries the whole batch.
+                            while self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET {
+                                match rx.try_recv() {
+                                    Ok(cmd) => self.enqueue(cmd),
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        None => closing = true,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Completes pending slots with every whole reply in the read buffer.
+    fn dispatch_replies(&mut self) -> Result<(), Error> {
+        while let Some(front) = self.pending.front() {
+            let response = match self.decoder.decode(front.kind, &mut self.rbuf) {
+                Ok(Some(response)) => response,
+                Ok(None) => return Ok(()),
+                Err(source) => {
+                    let error = Error::Protocol { server: self.server.to_owned(), source };
+                    if let Some(p) = self.pending.pop_front() {
+                        let _ = p.reply.send(Err(error.clone()));
+                    }
+                    self.fail_all(&self.reset("a reply did not follow the protocol"));
+                    return Err(error);
+                }
+            };
+            // `ERROR` means the server did not parse what we sent as we meant it, and `bad data chunk` that it
+            // read a data block at the wrong length: either way later replies may be shifted. Give up the stream.
+            let misaligned = match &response {
+                Response::Error(ErrorReply::Error) => Some("the server replied ERROR"),
+                Response::Error(ErrorReply::Client(msg)) if msg.starts_with(b"bad data chunk") => {
+                    Some("the server replied CLIENT_ERROR bad data chunk")
+                }
+                _ => None,
+            };
+            if let Some(p) = self.pending.pop_front() {
+                let _ = p.reply.send(Ok(response));
+            }
+            if let Some(cause) = misaligned {
+                let error = self.reset(cause);
+                self.fail_all(&error);
+                return Err(error);
+            }
+        }
+        if !self.rbuf.is_empty() {
+            let source = crate::proto::ProtocolError::new("reply with no request waiting for it", &self.rbuf);
+            return Err(Error::Protocol { server: self.server.to_owned(), source });
+        }
+        Ok(())
+    }
+}

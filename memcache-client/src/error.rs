@@ -1,0 +1,173 @@
+//! The crate's error type.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::key::InvalidKeyReason;
+use crate::proto::ProtocolError;
+
+/// Everything that can go wrong in a memcached request.
+///
+/// Outcomes that are part of normal operation — a miss, `NOT_STORED`, `EXISTS`, `NOT_FOUND` — are not errors:
+/// they come back as values (`Option`, `bool`, [`StoreOutcome`](crate::StoreOutcome)). Use the predicates
+/// ([`Error::is_timeout`], [`Error::is_retryable`], ...) rather than matching on messages.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The key cannot be sent: it is empty, too long, or holds whitespace or control bytes. Nothing was sent.
+    #[error("invalid key {}: {reason}", Escaped(key))]
+    InvalidKey {
+        /// The key as given.
+        key: Bytes,
+        /// Why it was refused.
+        reason: InvalidKeyReason,
+    },
+    /// The value is larger than the configured item size. Nothing was sent.
+    #[error("value for key {} is {size} bytes, over the {limit}-byte limit", Escaped(key))]
+    ValueTooLarge {
+        /// The key the value was for.
+        key: Bytes,
+        /// The value's length.
+        size: usize,
+        /// The configured limit ([`Config::max_value_size`](crate::Config)).
+        limit: usize,
+    },
+    /// A server address in the configuration could not be parsed.
+    #[error("invalid server address {input:?}: {reason}")]
+    InvalidAddress {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Connecting to the server did not finish within the connect timeout.
+    #[error("connecting to {server} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// The server.
+        server: String,
+        /// The configured connect timeout.
+        timeout: Duration,
+    },
+    /// Connecting to the server failed.
+    #[error("cannot connect to {server}: {source}")]
+    Connect {
+        /// The server.
+        server: String,
+        /// The underlying error.
+        source: Arc<io::Error>,
+    },
+    /// No reply arrived within the request timeout. The connection stays usable: the late reply is read and
+    /// discarded when it comes.
+    #[error("request to {server} timed out after {timeout:?}")]
+    Timeout {
+        /// The server.
+        server: String,
+        /// The configured request timeout.
+        timeout: Duration,
+    },
+    /// The connection failed while the request was in flight (reset, closed by the server, write error).
+    #[error("connection to {server} failed: {source}")]
+    Io {
+        /// The server.
+        server: String,
+        /// The underlying error.
+        source: Arc<io::Error>,
+    },
+    /// The server sent bytes that are not a valid reply. The connection was closed and will be replaced.
+    #[error("protocol error from {server}: {source}")]
+    Protocol {
+        /// The server.
+        server: String,
+        /// What was wrong.
+        source: ProtocolError,
+    },
+    /// The connection was closed because another request on it saw a reply that left the stream misaligned;
+    /// this request was not answered and may or may not have been executed.
+    #[error("connection to {server} was reset: {cause}")]
+    ConnectionReset {
+        /// The server.
+        server: String,
+        /// Why the connection was given up.
+        cause: String,
+    },
+    /// The server replied `ERROR`: it does not know the command (for example a server too old for the meta
+    /// protocol). The connection was closed and will be replaced.
+    #[error("{server} replied ERROR (unknown command)")]
+    UnknownCommand {
+        /// The server.
+        server: String,
+    },
+    /// The server replied `CLIENT_ERROR <message>`, for example incrementing a value that is not a number.
+    #[error("{server} replied CLIENT_ERROR {}", Escaped(message))]
+    ClientError {
+        /// The server.
+        server: String,
+        /// The server's message.
+        message: Bytes,
+    },
+    /// The server replied `SERVER_ERROR <message>`, for example when out of memory.
+    #[error("{server} replied SERVER_ERROR {}", Escaped(message))]
+    ServerError {
+        /// The server.
+        server: String,
+        /// The server's message.
+        message: Bytes,
+    },
+    /// A well-formed reply that does not answer the request that was sent (for example `EXISTS` to a `get`).
+    #[error("unexpected reply from {server} to {command}: {reply}")]
+    UnexpectedReply {
+        /// The server.
+        server: String,
+        /// The command that was sent.
+        command: &'static str,
+        /// The reply, abbreviated.
+        reply: String,
+    },
+    /// A multi-key operation was given no keys, or another argument was outside what memcached accepts.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(&'static str),
+}
+
+impl Error {
+    /// Whether the request timed out (connecting or waiting for the reply).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
+    }
+
+    /// Whether the request was refused before anything was sent (bad key, value too large, bad argument).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidKey { .. } | Error::ValueTooLarge { .. } | Error::InvalidArgument(_))
+    }
+
+    /// Whether trying again later may succeed: timeouts and connection failures. Retrying a non-idempotent
+    /// command (`incr`, `append`) after such an error may apply it twice.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Timeout { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Connect { .. }
+                | Error::Io { .. }
+                | Error::ConnectionReset { .. }
+                | Error::Protocol { .. }
+        )
+    }
+
+    /// Whether the server answered with `ERROR`, `CLIENT_ERROR` or `SERVER_ERROR`.
+    pub fn is_server_reply(&self) -> bool {
+        matches!(self, Error::UnknownCommand { .. } | Error::ClientError { .. } | Error::ServerError { .. })
+    }
+}
+
+/// Shows bytes as text with anything unprintable escaped, so a hostile key cannot forge log lines.
+pub(crate) struct Escaped<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.0.escape_ascii())
+    }
+}

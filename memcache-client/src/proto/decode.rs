@@ -1,0 +1,265 @@
+//! Incremental reply decoding.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::meta::parse_num;
+use super::{ErrorReply, MetaCode, MetaReplyFlags, MetaResponse, ProtocolError, ReplyKind, Response, Value};
+
+/// The longest reply line accepted by default (a `VALUE` header or `STAT` line is far shorter). Bounds the memory a
+/// misbehaving server can make the client buffer while it waits for a line end.
+pub const DEFAULT_MAX_LINE: usize = 8 * 1024;
+
+/// The largest data block accepted by default: memcached's own ceiling for `-I` (1 GiB).
+const DEFAULT_MAX_VALUE: usize = 1 << 30;
+
+/// Decodes replies from bytes as they arrive.
+///
+/// `decode` either consumes exactly one whole reply from the front of the buffer, or leaves the buffer untouched
+/// and returns `Ok(None)` until more bytes arrive. It never panics on any input; anything that is not a reply of
+/// the expected kind is a [`ProtocolError`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyDecoder {
+    max_line: usize,
+    max_value: usize,
+}
+
+impl Default for ReplyDecoder {
+    fn default() -> Self {
+        Self { max_line: DEFAULT_MAX_LINE, max_value: DEFAULT_MAX_VALUE }
+    }
+}
+
+type Parsed<T> = Result<Option<(T, usize)>, ProtocolError>;
+
+/// Unwraps a partial parse: `None` means "need more bytes", so the caller returns `Ok(None)` at once.
+macro_rules! ready {
+    ($e:expr) => {
+        match $e? {
+            Some(v) => v,
+            None => return Ok(None),
+        }
+    };
+}
+
+impl ReplyDecoder {
+    /// A decoder that refuses data blocks longer than `max_value` bytes (a server claiming more is broken or
+    /// hostile; the connection is dropped rather than a buffer of that size grown).
+    pub fn with_max_value(max_value: usize) -> Self {
+        Self { max_value, ..Self::default() }
+    }
+
+    /// Decodes one reply of `kind` from the front of `buf`, consuming it; `Ok(None)` if it is not complete yet.
+    ///
+    /// # Errors
+    /// [`ProtocolError`] when the bytes are not a reply of that kind.
+    pub fn decode(&self, kind: ReplyKind, buf: &mut BytesMut) -> Result<Option<Response>, ProtocolError> {
+        match self.parse(kind, buf)? {
+            Some((response, used)) => {
+                buf.advance(used);
+                Ok(Some(response))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Parses one reply of `kind` from the front of `src`, returning it with the number of bytes it took.
+    ///
+    /// # Errors
+    /// [`ProtocolError`] when the bytes are not a reply of that kind.
+    pub fn parse(&self, kind: ReplyKind, src: &[u8]) -> Parsed<Response> {
+        let (line, mut pos) = ready!(self.line(src, 0));
+        // In a batch an error answers one command, not the batch: the batch still runs to its `MN`.
+        if kind != ReplyKind::MetaBatch
+            && let Some(error) = error_reply(line)
+        {
+            return Ok(Some((Response::Error(error), pos)));
+        }
+        let simple = |expected: &[(&[u8], Response)]| {
+            expected
+                .iter()
+                .find(|(word, _)| *word == line)
+                .map(|(_, response)| Some((response.clone(), pos)))
+                .ok_or_else(|| ProtocolError::new("unexpected reply line", line))
+        };
+        match kind {
+            ReplyKind::Storage => simple(&[
+                (b"STORED", Response::Stored),
+                (b"NOT_STORED", Response::NotStored),
+                (b"EXISTS", Response::Exists),
+                (b"NOT_FOUND", Response::NotFound),
+            ]),
+            ReplyKind::Delete => simple(&[(b"DELETED", Response::Deleted), (b"NOT_FOUND", Response::NotFound)]),
+            ReplyKind::Touch => simple(&[(b"TOUCHED", Response::Touched), (b"NOT_FOUND", Response::NotFound)]),
+            ReplyKind::Ok => simple(&[(b"OK", Response::Ok)]),
+            ReplyKind::Arithmetic => {
+                if line == b"NOT_FOUND" {
+                    return Ok(Some((Response::NotFound, pos)));
+                }
+                // memcached pads the number with spaces when the new value is shorter than the stored one.
+                let digits = trim_trailing_spaces(line);
+                let n = parse_num(digits).ok_or_else(|| ProtocolError::new("malformed incr/decr reply", line))?;
+                Ok(Some((Response::Number(n), pos)))
+            }
+            ReplyKind::Version => match line.strip_prefix(b"VERSION ") {
+                Some(version) => Ok(Some((Response::Version(Bytes::copy_from_slice(version)), pos))),
+                None => Err(ProtocolError::new("unexpected reply line", line)),
+            },
+            ReplyKind::Stats => {
+                let mut stats = Vec::new();
+                let mut line = line;
+                loop {
+                    if line == b"END" {
+                        return Ok(Some((Response::Stats(stats), pos)));
+                    }
+                    let rest =
+                        line.strip_prefix(b"STAT ").ok_or_else(|| ProtocolError::new("malformed STAT line", line))?;
+                    let (name, value) = match memchr::memchr(b' ', rest) {
+                        Some(i) => (&rest[..i], &rest[i + 1..]),
+                        None => (rest, &b""[..]),
+                    };
+                    stats.push((Bytes::copy_from_slice(name), Bytes::copy_from_slice(value)));
+                    (line, pos) = ready!(self.line(src, pos));
+                }
+            }
+            ReplyKind::Retrieval => {
+                let mut values = Vec::new();
+                let mut line = line;
+                loop {
+                    if line == b"END" {
+                        return Ok(Some((Response::Values(values), pos)));
+                    }
+                    let (value, next) = ready!(self.value_block(src, line, pos));
+                    values.push(value);
+                    pos = next;
+                    (line, pos) = ready!(self.line(src, pos));
+                }
+            }
+            ReplyKind::Meta => {
+                let (reply, end) = ready!(self.meta(src, line, pos));
+                Ok(Some((Response::Meta(reply), end)))
+            }
+            ReplyKind::MetaDebug => {
+                if line == b"EN" {
+                    let miss = MetaResponse { code: MetaCode::Miss, flags: MetaReplyFlags::default(), value: None };
+                    return Ok(Some((Response::Meta(miss), pos)));
+                }
+                let rest =
+                    line.strip_prefix(b"ME ").ok_or_else(|| ProtocolError::new("unexpected reply line", line))?;
+                let mut tokens = rest.split(|&b| b == b' ').filter(|t| !t.is_empty());
+                let key = tokens.next().ok_or_else(|| ProtocolError::new("ME reply without a key", line))?;
+                let fields = tokens
+                    .map(|t| match memchr::memchr(b'=', t) {
+                        Some(i) => Ok((Bytes::copy_from_slice(&t[..i]), Bytes::copy_from_slice(&t[i + 1..]))),
+                        None => Err(ProtocolError::new("malformed ME field", line)),
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Some((Response::MetaDebug { key: Bytes::copy_from_slice(key), fields }, pos)))
+            }
+            ReplyKind::MetaBatch => {
+                let mut replies = Vec::new();
+                let mut line = line;
+                loop {
+                    if let Some(error) = error_reply(line) {
+                        replies.push(Err(error));
+                    } else {
+                        let (reply, end) = ready!(self.meta(src, line, pos));
+                        pos = end;
+                        if reply.code == MetaCode::NoOp {
+                            return Ok(Some((Response::MetaBatch(replies), pos)));
+                        }
+                        replies.push(Ok(reply));
+                    }
+                    (line, pos) = ready!(self.line(src, pos));
+                }
+            }
+        }
+    }
+
+    /// The line starting at `pos` (without its `\r\n`) and the position after it.
+    fn line<'a>(&self, src: &'a [u8], pos: usize) -> Parsed<&'a [u8]> {
+        let rest = src.get(pos..).unwrap_or_default();
+        let window = &rest[..rest.len().min(self.max_line + 2)];
+        match memchr::memchr(b'\n', window) {
+            Some(i) if i > 0 && rest[i - 1] == b'\r' => Ok(Some((&rest[..i - 1], pos + i + 1))),
+            Some(_) => Err(ProtocolError::new("reply line not terminated by \\r\\n", rest)),
+            None if rest.len() > self.max_line + 1 => Err(ProtocolError::new("reply line too long", rest)),
+            None => Ok(None),
+        }
+    }
+
+    /// A data block of `len` bytes at `pos`, which must be followed by `\r\n`; returns it and the position after.
+    fn data_block<'a>(&self, src: &'a [u8], len: usize, pos: usize, line: &[u8]) -> Parsed<&'a [u8]> {
+        if len > self.max_value {
+            return Err(ProtocolError::new("data block longer than the configured limit", line));
+        }
+        let end = pos + len;
+        if src.len() < end + 2 {
+            return Ok(None);
+        }
+        if &src[end..end + 2] != b"\r\n" {
+            return Err(ProtocolError::new("data block not terminated by \\r\\n", line));
+        }
+        Ok(Some((&src[pos..end], end + 2)))
+    }
+
+    /// `VALUE <key> <flags> <bytes> [<cas>]` and its data block.
+    fn value_block(&self, src: &[u8], line: &[u8], pos: usize) -> Parsed<Value> {
+        let bad = || ProtocolError::new("malformed VALUE line", line);
+        let rest = line.strip_prefix(b"VALUE ").ok_or_else(|| ProtocolError::new("unexpected reply line", line))?;
+        let mut tokens = rest.split(|&b| b == b' ').filter(|t| !t.is_empty());
+        let key = tokens.next().ok_or_else(bad)?;
+        let flags = tokens.next().and_then(parse_num).ok_or_else(bad)?;
+        let len: usize = tokens.next().and_then(parse_num).ok_or_else(bad)?;
+        let cas = match tokens.next() {
+            Some(t) => Some(parse_num(t).ok_or_else(bad)?),
+            None => None,
+        };
+        if tokens.next().is_some() {
+            return Err(bad());
+        }
+        let (data, end) = ready!(self.data_block(src, len, pos, line));
+        let value = Value { key: Bytes::copy_from_slice(key), flags, cas, data: Bytes::copy_from_slice(data) };
+        Ok(Some((value, end)))
+    }
+
+    /// One meta reply whose first line is `line`, ending at `pos` (plus its data block for `VA`).
+    fn meta(&self, src: &[u8], line: &[u8], pos: usize) -> Parsed<MetaResponse> {
+        let code = line.get(..2).and_then(MetaCode::from_bytes);
+        let code = match (code, line.get(2)) {
+            (Some(code), None | Some(b' ')) => code,
+            _ => return Err(ProtocolError::new("unexpected reply line", line)),
+        };
+        let rest = line.get(3..).unwrap_or_default();
+        if code != MetaCode::Value {
+            let flags = MetaReplyFlags::parse(rest, line)?;
+            return Ok(Some((MetaResponse { code, flags, value: None }, pos)));
+        }
+        let (size, flags) = match memchr::memchr(b' ', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &b""[..]),
+        };
+        let len: usize = parse_num(size).ok_or_else(|| ProtocolError::new("malformed VA size", line))?;
+        let flags = MetaReplyFlags::parse(flags, line)?;
+        let (data, end) = ready!(self.data_block(src, len, pos, line));
+        Ok(Some((MetaResponse { code, flags, value: Some(Bytes::copy_from_slice(data)) }, end)))
+    }
+}
+
+fn trim_trailing_spaces(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' '] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Recognises `ERROR`, `CLIENT_ERROR <msg>` and `SERVER_ERROR <msg>`, which any command may receive.
+fn error_reply(line: &[u8]) -> Option<ErrorReply> {
+    let message = |rest: &[u8]| Bytes::copy_from_slice(rest.strip_prefix(b" ").unwrap_or(rest));
+    if line == b"ERROR" || line.starts_with(b"ERROR ") {
+        Some(ErrorReply::Error)
+    } else if let Some(rest) = line.strip_prefix(b"CLIENT_ERROR") {
+        Some(ErrorReply::Client(message(rest)))
+    } else {
+        line.strip_prefix(b"SERVER_ERROR").map(|rest| ErrorReply::Server(message(rest)))
+    }
+}

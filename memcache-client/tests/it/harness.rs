@@ -1,0 +1,167 @@
+//! Starts real `memcached` processes on free loopback ports and kills them on drop.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use memcache_client::{Client, Config, ServerAddr};
+
+/// One memcached process, killed when dropped.
+pub(crate) struct Memcached {
+    child: Child,
+    pub(crate) port: u16,
+    socket: Option<PathBuf>,
+}
+
+/// How many times to try connecting to a freshly started server before giving up. Each refused connect returns
+/// at once; memcached listens within a few milliseconds.
+const READY_ATTEMPTS: usize = 200_000;
+
+impl Memcached {
+    /// A server with default settings (64 MiB, one worker thread).
+    pub(crate) fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A server with extra command-line arguments.
+    pub(crate) fn start_with(args: &[&str]) -> Self {
+        for _ in 0..20 {
+            let port = free_port();
+            let mut child = Command::new(memcached_bin())
+                .args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("memcached must be installed (scripts/test installs it)");
+            if wait_ready(&mut child, || TcpStream::connect(("127.0.0.1", port)).is_ok()) {
+                return Self { child, port, socket: None };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("memcached did not start on any of 20 free ports");
+    }
+
+    /// A server listening on a Unix socket only.
+    pub(crate) fn start_unix() -> Self {
+        let dir = std::env::temp_dir().join(format!("memkit-test-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("memcached.sock");
+        let mut child = Command::new(memcached_bin())
+            .args(["-s", path.to_str().expect("utf-8 temp path"), "-t", "1", "-m", "64", "-u", "root"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("memcached must be installed");
+        let ready = wait_ready(&mut child, || std::os::unix::net::UnixStream::connect(&path).is_ok());
+        assert!(ready, "memcached did not start on {}", path.display());
+        Self { child, port: 0, socket: Some(path) }
+    }
+
+    /// `127.0.0.1:PORT` or `unix:/path`.
+    pub(crate) fn addr(&self) -> String {
+        match &self.socket {
+            Some(path) => format!("unix:{}", path.display()),
+            None => format!("127.0.0.1:{}", self.port),
+        }
+    }
+
+    /// A client for this server with the default config.
+    pub(crate) fn client(&self) -> Client {
+        Client::new(&self.addr()).expect("valid address")
+    }
+
+    /// A client for this server with `config`.
+    pub(crate) fn client_with(&self, config: Config) -> Client {
+        Client::with_config(ServerAddr::parse_list(&self.addr()).expect("valid address"), config).expect("client")
+    }
+
+    /// Stops the process (SIGSTOP): it keeps its sockets but answers nothing.
+    pub(crate) fn pause(&self) {
+        signal(self.child.id(), "-STOP");
+    }
+
+    /// Resumes a paused process (SIGCONT).
+    pub(crate) fn resume(&self) {
+        signal(self.child.id(), "-CONT");
+    }
+
+    /// One general statistic, read over a fresh raw connection (which itself counts once in `curr_connections`).
+    pub(crate) fn stat(&self, name: &str) -> u64 {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("stats connection");
+        (&stream).write_all(b"stats\r\n").expect("write stats");
+        let mut reader = BufReader::new(&stream);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            reader.read_line(&mut line).expect("read stats");
+            let line = line.trim_end();
+            assert_ne!(line, "END", "no stat named {name}");
+            if let Some(value) = line.strip_prefix(&format!("STAT {name} ")) {
+                return value.parse().expect("numeric stat");
+            }
+        }
+    }
+}
+
+impl Drop for Memcached {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(path) = &self.socket
+            && let Some(dir) = path.parent()
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn memcached_bin() -> String {
+    std::env::var("MEMCACHED_BIN").unwrap_or_else(|_| "memcached".to_owned())
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral loopback port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Polls `ready` until it holds or the process exits; false if it exited or never became ready.
+fn wait_ready(child: &mut Child, mut ready: impl FnMut() -> bool) -> bool {
+    for _ in 0..READY_ATTEMPTS {
+        if ready() {
+            return true;
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    false
+}
+
+fn signal(pid: u32, sig: &str) {
+    let status = Command::new("kill").args([sig, &pid.to_string()]).status().expect("kill(1)");
+    assert!(status.success(), "kill {sig} {pid} failed");
+}
+
+/// A small deterministic generator (xorshift64*), so tests that want "random" choices replay exactly.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn seeded(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}

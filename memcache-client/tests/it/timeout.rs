@@ -1,0 +1,61 @@
+//! A paused server gives the timeout variant; once resumed, the same client works again.
+
+use std::time::Duration;
+
+use memcache_client::{Config, Error, StoreOptions};
+
+use crate::harness::Memcached;
+
+#[tokio::test]
+async fn paused_server_times_out_then_recovers() {
+    let server = Memcached::start();
+    let mut config = Config::default();
+    config.request_timeout = Duration::from_millis(200);
+    let client = server.client_with(config);
+    assert!(client.set("k", "before", StoreOptions::default()).await.unwrap().is_stored());
+
+    server.pause();
+    for _ in 0..3 {
+        match client.get("k").await {
+            Err(Error::Timeout { timeout, .. }) => assert_eq!(timeout, Duration::from_millis(200)),
+            other => panic!("expected Timeout, got {other:?}"),
+        }
+    }
+    match client.set("k", "during", StoreOptions::default()).await {
+        Err(error @ Error::Timeout { .. }) => assert!(error.is_timeout() && error.is_retryable()),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    server.resume();
+
+    // The replies to the timed-out requests arrive late and are discarded; each new request gets its own reply.
+    // The set above may or may not have been applied (it timed out, it was not cancelled on the server).
+    let value = client.get("k").await.unwrap().unwrap().value;
+    assert!(value == "before" || value == "during", "got {value:?}");
+    assert!(client.set("k", "after", StoreOptions::default()).await.unwrap().is_stored());
+    assert_eq!(client.get("k").await.unwrap().unwrap().value, "after");
+}
+
+#[tokio::test]
+async fn connect_timeout_has_its_own_variant() {
+    // A listener whose accept backlog is full never completes the handshake: connect hangs until the timeout.
+    // Filling the backlog of a socket nobody accepts on makes that deterministic on loopback.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut hold = Vec::new();
+    let mut config = Config::default();
+    config.connect_timeout = Duration::from_millis(100);
+    config.request_timeout = Duration::from_secs(5);
+    let client = memcache_client::Client::with_config(vec![addr.to_string().parse().unwrap()], config).unwrap();
+    // Fill the backlog with non-blocking connects until one no longer completes at once.
+    for _ in 0..4096 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(20)) {
+            Ok(stream) => hold.push(stream),
+            Err(_) => break,
+        }
+    }
+    match client.get("k").await {
+        Err(Error::ConnectTimeout { timeout, .. }) => assert_eq!(timeout, Duration::from_millis(100)),
+        other => panic!("expected ConnectTimeout, got {other:?}"),
+    }
+    drop(listener);
+}
