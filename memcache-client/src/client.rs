@@ -108,7 +108,7 @@ impl Client {
         request: &Request<'_>,
         command: &'static str,
     ) -> Result<Response, Error> {
-        let mut buf = BytesMut::new();
+        let mut buf = BytesMut::with_capacity(request.size_hint());
         request.encode(&mut buf);
         let kind = request.reply_kind().ok_or(Error::InvalidArgument("noreply requests are not sent through call"))?;
         self.call_raw(server, buf.freeze(), kind, command).await

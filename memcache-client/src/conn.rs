@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::Error;
 use crate::config::{Config, Endpoint, ServerAddr};
-use crate::proto::{ErrorReply, ReplyDecoder, ReplyKind, Response};
+use crate::proto::{Assembler, ErrorReply, ProtocolError, ReplyDecoder, ReplyKind, Response};
 
 /// Stop draining the queue into the write buffer past this many bytes; write first.
 const WRITE_BUDGET: usize = 256 * 1024;
@@ -125,6 +125,8 @@ async fn connect(endpoint: &Endpoint) -> io::Result<Stream> {
 struct Pending {
     kind: ReplyKind,
     reply: ReplySender,
+    /// The parts of a long reply read so far.
+    assembler: Assembler,
 }
 
 struct Serving<'a> {
@@ -139,7 +141,7 @@ struct Serving<'a> {
 impl Serving<'_> {
     fn enqueue(&mut self, cmd: Command) {
         self.wbuf.extend_from_slice(&cmd.bytes);
-        self.pending.push_back(Pending { kind: cmd.kind, reply: cmd.reply });
+        self.pending.push_back(Pending { kind: cmd.kind, reply: cmd.reply, assembler: Assembler::default() });
     }
 
     fn fail_all(&mut self, error: &Error) {
@@ -205,10 +207,18 @@ impl Serving<'_> {
         }
     }
 
+    /// Decodes the front slot's reply; `None` when more bytes are needed.
+    fn decode_front(&mut self) -> Result<Option<Response>, ProtocolError> {
+        match self.pending.front_mut() {
+            Some(front) => front.assembler.decode(&self.decoder, front.kind, &mut self.rbuf),
+            None => Ok(None),
+        }
+    }
+
     /// Completes pending slots with every whole reply in the read buffer.
     fn dispatch_replies(&mut self) -> Result<(), Error> {
-        while let Some(front) = self.pending.front() {
-            let response = match self.decoder.decode(front.kind, &mut self.rbuf) {
+        while !self.pending.is_empty() {
+            let response = match self.decode_front() {
                 Ok(Some(response)) => response,
                 Ok(None) => return Ok(()),
                 Err(source) => {
@@ -239,7 +249,7 @@ impl Serving<'_> {
             }
         }
         if !self.rbuf.is_empty() {
-            let source = crate::proto::ProtocolError::new("reply with no request waiting for it", &self.rbuf);
+            let source = ProtocolError::new("reply with no request waiting for it", &self.rbuf);
             return Err(Error::Protocol { server: self.server.to_owned(), source });
         }
         Ok(())

@@ -232,12 +232,17 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn get_many<I>(&self, keys: I) -> Result<HashMap<Bytes, Item>, Error>
+    pub fn get_many<I>(&self, keys: I) -> impl Future<Output = Result<HashMap<Bytes, Item>, Error>> + Send
     where
         I: IntoIterator,
-        I::Item: AsKey,
+        I::Item: AsKey + Send + Sync,
     {
+        // Collect before the future starts, so the future holds a plain Vec (and stays Send) whatever the iterator.
         let keys: Vec<I::Item> = keys.into_iter().collect();
+        self.get_many_collected(keys)
+    }
+
+    async fn get_many_collected<K: AsKey + Send + Sync>(&self, keys: Vec<K>) -> Result<HashMap<Bytes, Item>, Error> {
         let mut wires = Vec::with_capacity(keys.len());
         let mut by_server: Vec<Vec<usize>> = vec![Vec::new(); self.inner.servers.len()];
         for (index, key) in keys.iter().enumerate() {
@@ -245,13 +250,20 @@ impl Client {
             by_server[server].push(index);
             wires.push(wire);
         }
-        let batches =
-            by_server.iter().enumerate().filter(|(_, indices)| !indices.is_empty()).map(|(server, indices)| {
-                let (bytes, kind) = self.encode_multi_get(indices, &wires);
-                async move { (server, self.call_raw(server, bytes, kind, "get_many").await) }
-            });
+        let mut servers = Vec::new();
+        let mut calls = Vec::new();
+        for (server, indices) in by_server.iter().enumerate() {
+            if indices.is_empty() {
+                continue;
+            }
+            let (bytes, kind) = self.encode_multi_get(indices, &wires);
+            servers.push(server);
+            calls.push(self.call_raw(server, bytes, kind, "get_many"));
+        }
+        drop(wires);
+        let results = join_all(calls).await;
         let mut hits = HashMap::with_capacity(keys.len());
-        for (server, result) in join_all(batches).await {
+        for (server, result) in servers.into_iter().zip(results) {
             match result? {
                 Response::MetaBatch(replies) => {
                     for reply in replies {
@@ -529,10 +541,7 @@ impl Client {
         request: Request<'_>,
         command: &'static str,
     ) -> Result<Vec<(ServerAddr, Response)>, Error> {
-        let calls = (0..self.inner.servers.len()).map(|server| {
-            let request = &request;
-            async move { self.call(server, request, command).await }
-        });
+        let calls: Vec<_> = (0..self.inner.servers.len()).map(|server| self.call(server, &request, command)).collect();
         join_all(calls)
             .await
             .into_iter()

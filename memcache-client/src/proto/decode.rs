@@ -1,6 +1,8 @@
 //! Incremental reply decoding.
 
-use bytes::{Buf, Bytes, BytesMut};
+use std::ops::Range;
+
+use bytes::{Bytes, BytesMut};
 
 use super::meta::parse_num;
 use super::{ErrorReply, MetaCode, MetaReplyFlags, MetaResponse, ProtocolError, ReplyKind, Response, Value};
@@ -52,14 +54,50 @@ impl ReplyDecoder {
     ///
     /// # Errors
     /// [`ProtocolError`] when the bytes are not a reply of that kind.
+    ///
+    /// Data blocks are not copied: the values handed back share the buffer's memory.
     pub fn decode(&self, kind: ReplyKind, buf: &mut BytesMut) -> Result<Option<Response>, ProtocolError> {
-        match self.parse(kind, buf)? {
-            Some((response, used)) => {
-                buf.advance(used);
+        let mut sink = Sink::Ranges(Vec::new());
+        match self.parse_into(kind, buf, &mut sink)? {
+            Some((mut response, used)) => {
+                let frame = buf.split_to(used).freeze();
+                sink.fill(&mut response, &frame);
                 Ok(Some(response))
             }
             None => Ok(None),
         }
+    }
+
+    /// Decodes the next part of a multi-part reply from the front of `buf`: one item of a retrieval (`VALUE`
+    /// block) or of a quiet meta run, or its end. Lets a connection consume a long reply as it arrives instead of
+    /// re-parsing it from the start on every read.
+    fn decode_part(&self, kind: ReplyKind, buf: &mut BytesMut) -> Result<Option<Part>, ProtocolError> {
+        let mut sink = Sink::Ranges(Vec::new());
+        let Some((line, pos)) = self.line(buf, 0)? else { return Ok(None) };
+        let parsed = match kind {
+            ReplyKind::Retrieval if line == b"END" => Some((Part::End, pos)),
+            ReplyKind::Retrieval => match error_reply(line) {
+                Some(error) => Some((Part::Error(error), pos)),
+                None => self.value_block(buf, line, pos, &mut sink)?.map(|(v, end)| (Part::Value(v), end)),
+            },
+            ReplyKind::MetaBatch => match error_reply(line) {
+                Some(error) => Some((Part::Meta(Err(error)), pos)),
+                None => match self.meta(buf, line, pos, &mut sink)? {
+                    Some((reply, end)) if reply.code == MetaCode::NoOp => Some((Part::End, end)),
+                    Some((reply, end)) => Some((Part::Meta(Ok(reply)), end)),
+                    None => None,
+                },
+            },
+            _ => return Err(ProtocolError::new("not a multi-part reply kind", line)),
+        };
+        let Some((mut part, used)) = parsed else { return Ok(None) };
+        let frame = buf.split_to(used).freeze();
+        match &mut part {
+            Part::Value(value) => sink.fill_one(&mut value.data, &frame),
+            Part::Meta(Ok(MetaResponse { value: Some(value), .. })) => sink.fill_one(value, &frame),
+            _ => {}
+        }
+        Ok(Some(part))
     }
 
     /// Parses one reply of `kind` from the front of `src`, returning it with the number of bytes it took.
@@ -67,6 +105,10 @@ impl ReplyDecoder {
     /// # Errors
     /// [`ProtocolError`] when the bytes are not a reply of that kind.
     pub fn parse(&self, kind: ReplyKind, src: &[u8]) -> Parsed<Response> {
+        self.parse_into(kind, src, &mut Sink::Copy)
+    }
+
+    fn parse_into(&self, kind: ReplyKind, src: &[u8], sink: &mut Sink) -> Parsed<Response> {
         let (line, mut pos) = ready!(self.line(src, 0));
         // In a batch an error answers one command, not the batch: the batch still runs to its `MN`.
         if kind != ReplyKind::MetaBatch
@@ -128,14 +170,14 @@ impl ReplyDecoder {
                     if line == b"END" {
                         return Ok(Some((Response::Values(values), pos)));
                     }
-                    let (value, next) = ready!(self.value_block(src, line, pos));
+                    let (value, next) = ready!(self.value_block(src, line, pos, sink));
                     values.push(value);
                     pos = next;
                     (line, pos) = ready!(self.line(src, pos));
                 }
             }
             ReplyKind::Meta => {
-                let (reply, end) = ready!(self.meta(src, line, pos));
+                let (reply, end) = ready!(self.meta(src, line, pos, sink));
                 Ok(Some((Response::Meta(reply), end)))
             }
             ReplyKind::MetaDebug => {
@@ -162,7 +204,7 @@ impl ReplyDecoder {
                     if let Some(error) = error_reply(line) {
                         replies.push(Err(error));
                     } else {
-                        let (reply, end) = ready!(self.meta(src, line, pos));
+                        let (reply, end) = ready!(self.meta(src, line, pos, sink));
                         pos = end;
                         if reply.code == MetaCode::NoOp {
                             return Ok(Some((Response::MetaBatch(replies), pos)));
@@ -187,8 +229,9 @@ impl ReplyDecoder {
         }
     }
 
-    /// A data block of `len` bytes at `pos`, which must be followed by `\r\n`; returns it and the position after.
-    fn data_block<'a>(&self, src: &'a [u8], len: usize, pos: usize, line: &[u8]) -> Parsed<&'a [u8]> {
+    /// A data block of `len` bytes at `pos`, which must be followed by `\r\n`; returns where it lies and the
+    /// position after.
+    fn data_block(&self, src: &[u8], len: usize, pos: usize, line: &[u8]) -> Parsed<Range<usize>> {
         if len > self.max_value {
             return Err(ProtocolError::new("data block longer than the configured limit", line));
         }
@@ -199,11 +242,11 @@ impl ReplyDecoder {
         if &src[end..end + 2] != b"\r\n" {
             return Err(ProtocolError::new("data block not terminated by \\r\\n", line));
         }
-        Ok(Some((&src[pos..end], end + 2)))
+        Ok(Some((pos..end, end + 2)))
     }
 
     /// `VALUE <key> <flags> <bytes> [<cas>]` and its data block.
-    fn value_block(&self, src: &[u8], line: &[u8], pos: usize) -> Parsed<Value> {
+    fn value_block(&self, src: &[u8], line: &[u8], pos: usize, sink: &mut Sink) -> Parsed<Value> {
         let bad = || ProtocolError::new("malformed VALUE line", line);
         let rest = line.strip_prefix(b"VALUE ").ok_or_else(|| ProtocolError::new("unexpected reply line", line))?;
         let mut tokens = rest.split(|&b| b == b' ').filter(|t| !t.is_empty());
@@ -217,13 +260,13 @@ impl ReplyDecoder {
         if tokens.next().is_some() {
             return Err(bad());
         }
-        let (data, end) = ready!(self.data_block(src, len, pos, line));
-        let value = Value { key: Bytes::copy_from_slice(key), flags, cas, data: Bytes::copy_from_slice(data) };
+        let (range, end) = ready!(self.data_block(src, len, pos, line));
+        let value = Value { key: Bytes::copy_from_slice(key), flags, cas, data: sink.take(src, range) };
         Ok(Some((value, end)))
     }
 
     /// One meta reply whose first line is `line`, ending at `pos` (plus its data block for `VA`).
-    fn meta(&self, src: &[u8], line: &[u8], pos: usize) -> Parsed<MetaResponse> {
+    fn meta(&self, src: &[u8], line: &[u8], pos: usize, sink: &mut Sink) -> Parsed<MetaResponse> {
         let code = line.get(..2).and_then(MetaCode::from_bytes);
         let code = match (code, line.get(2)) {
             (Some(code), None | Some(b' ')) => code,
@@ -240,8 +283,108 @@ impl ReplyDecoder {
         };
         let len: usize = parse_num(size).ok_or_else(|| ProtocolError::new("malformed VA size", line))?;
         let flags = MetaReplyFlags::parse(flags, line)?;
-        let (data, end) = ready!(self.data_block(src, len, pos, line));
-        Ok(Some((MetaResponse { code, flags, value: Some(Bytes::copy_from_slice(data)) }, end)))
+        let (range, end) = ready!(self.data_block(src, len, pos, line));
+        Ok(Some((MetaResponse { code, flags, value: Some(sink.take(src, range)) }, end)))
+    }
+}
+
+/// One part of a multi-part reply, from [`ReplyDecoder::decode_part`].
+#[derive(Debug)]
+enum Part {
+    /// A `VALUE` block of a retrieval.
+    Value(Value),
+    /// One reply of a quiet meta run (an error reply answers one command).
+    Meta(Result<MetaResponse, ErrorReply>),
+    /// An error reply in place of a retrieval.
+    Error(ErrorReply),
+    /// `END` or `MN`.
+    End,
+}
+
+/// Decodes one reply incrementally: a retrieval or quiet meta run is consumed part by part as bytes arrive, so a
+/// long reply is never re-parsed from its start; other kinds decode whole. One per reply being read.
+#[derive(Debug, Default)]
+pub(crate) struct Assembler {
+    values: Vec<Value>,
+    batch: Vec<Result<MetaResponse, ErrorReply>>,
+}
+
+impl Assembler {
+    /// The whole reply of `kind` once its last byte is in `buf`; `None` until then (parts read so far are kept).
+    pub(crate) fn decode(
+        &mut self,
+        decoder: &ReplyDecoder,
+        kind: ReplyKind,
+        buf: &mut BytesMut,
+    ) -> Result<Option<Response>, ProtocolError> {
+        if !matches!(kind, ReplyKind::Retrieval | ReplyKind::MetaBatch) {
+            return decoder.decode(kind, buf);
+        }
+        loop {
+            match decoder.decode_part(kind, buf)? {
+                None => return Ok(None),
+                Some(Part::Value(value)) => self.values.push(value),
+                Some(Part::Meta(reply)) => self.batch.push(reply),
+                Some(Part::Error(error)) if self.values.is_empty() => return Ok(Some(Response::Error(error))),
+                Some(Part::Error(_)) => {
+                    return Err(ProtocolError::new("error reply in the middle of a retrieval", b""));
+                }
+                Some(Part::End) if kind == ReplyKind::Retrieval => {
+                    return Ok(Some(Response::Values(std::mem::take(&mut self.values))));
+                }
+                Some(Part::End) => return Ok(Some(Response::MetaBatch(std::mem::take(&mut self.batch)))),
+            }
+        }
+    }
+}
+
+/// Where data blocks go while parsing: copied out of a borrowed slice, or noted as ranges and later cut from the
+/// frozen reply without copying.
+enum Sink {
+    Copy,
+    Ranges(Vec<Range<usize>>),
+}
+
+impl Sink {
+    fn take(&mut self, src: &[u8], range: Range<usize>) -> Bytes {
+        match self {
+            Sink::Copy => Bytes::copy_from_slice(&src[range]),
+            Sink::Ranges(ranges) => {
+                ranges.push(range);
+                Bytes::new()
+            }
+        }
+    }
+
+    fn fill_one(&self, slot: &mut Bytes, frame: &Bytes) {
+        if let Sink::Ranges(ranges) = self
+            && let Some(range) = ranges.first()
+        {
+            *slot = frame.slice(range.clone());
+        }
+    }
+
+    /// Puts each noted range into its data slot, in the order the parser met them.
+    fn fill(self, response: &mut Response, frame: &Bytes) {
+        let Sink::Ranges(ranges) = self else { return };
+        let mut ranges = ranges.into_iter();
+        let mut next = |slot: &mut Bytes| {
+            if let Some(range) = ranges.next() {
+                *slot = frame.slice(range);
+            }
+        };
+        match response {
+            Response::Values(values) => values.iter_mut().for_each(|v| next(&mut v.data)),
+            Response::Meta(MetaResponse { value: Some(value), .. }) => next(value),
+            Response::MetaBatch(replies) => {
+                for reply in replies.iter_mut().flatten() {
+                    if let Some(value) = &mut reply.value {
+                        next(value);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 

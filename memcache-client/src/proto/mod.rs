@@ -36,6 +36,7 @@ mod server;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use decode::Assembler;
 pub use decode::{DEFAULT_MAX_LINE, ReplyDecoder};
 pub use error::ProtocolError;
 pub(crate) use meta::parse_num;

@@ -327,6 +327,29 @@ impl Request<'_> {
         dst.put_slice(CRLF);
     }
 
+    /// Roughly how many bytes `encode` writes, to size the buffer once.
+    pub(crate) fn size_hint(&self) -> usize {
+        const LINE: usize = 64;
+        match self {
+            Request::Get { keys } | Request::Gets { keys } | Request::Gat { keys, .. } | Request::Gats { keys, .. } => {
+                LINE + keys.iter().map(|k| k.len() + 1).sum::<usize>()
+            }
+            Request::Store { key, data, .. } | Request::Cas { key, data, .. } | Request::MetaSet { key, data, .. } => {
+                LINE + key.len() + data.len()
+            }
+            Request::Delete { key, .. }
+            | Request::Incr { key, .. }
+            | Request::Decr { key, .. }
+            | Request::Touch { key, .. }
+            | Request::MetaGet { key, .. }
+            | Request::MetaDelete { key, .. }
+            | Request::MetaArithmetic { key, .. }
+            | Request::MetaDebug { key, .. } => LINE + key.len(),
+            Request::Stats { arg } => LINE + arg.map_or(0, <[u8]>::len),
+            Request::FlushAll { .. } | Request::Version | Request::Verbosity { .. } | Request::MetaNoOp => LINE,
+        }
+    }
+
     /// How the reply to this request is framed, or `None` when the server sends no reply (`noreply`).
     ///
     /// A meta command with [`MetaFlag::Quiet`] may or may not be answered; send it in a run closed by

@@ -2,7 +2,7 @@
 
 use memcache_client::StoreOptions;
 
-use crate::harness::{Memcached, Rng};
+use crate::support::{Memcached, Rng, client};
 
 const TASKS: u64 = 64;
 const ROUNDS: u64 = 200;
@@ -10,9 +10,11 @@ const ROUNDS: u64 = 200;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_requests_never_desynchronise() {
     let server = Memcached::start();
-    let client = server.client();
+    let client = client(&server);
     for t in 0..TASKS {
-        assert!(client.set(&format!("key{t}"), format!("value{t}"), StoreOptions::default()).await.unwrap().is_stored());
+        assert!(
+            client.set(&format!("key{t}"), format!("value{t}"), StoreOptions::default()).await.unwrap().is_stored()
+        );
     }
     let tasks: Vec<_> = (0..TASKS)
         .map(|t| {

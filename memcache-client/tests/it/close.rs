@@ -2,7 +2,7 @@
 
 use memcache_client::StoreOptions;
 
-use crate::harness::Memcached;
+use crate::support::{Memcached, client, client_with};
 
 /// Polls `curr_connections` until it equals `expected`, a bounded number of times; returns the last reading.
 async fn wait_for_connections(server: &Memcached, expected: u64) -> u64 {
@@ -23,7 +23,7 @@ async fn dropping_the_client_closes_its_connections() {
     let before = server.stat("curr_connections");
     let mut config = memcache_client::Config::default();
     config.connections_per_server = 3;
-    let client = server.client_with(config);
+    let client = client_with(&server, config);
     // Enough concurrent requests that every connection of the round robin opens.
     let tasks: Vec<_> = (0..12)
         .map(|i| {
@@ -44,7 +44,7 @@ async fn many_clients_leave_nothing_open() {
     let server = Memcached::start();
     let before = server.stat("curr_connections");
     for i in 0..50 {
-        let client = server.client();
+        let client = client(&server);
         assert!(client.set(&format!("k{i}"), "v", StoreOptions::default()).await.unwrap().is_stored());
     }
     assert_eq!(wait_for_connections(&server, before).await, before);

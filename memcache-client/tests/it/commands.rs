@@ -2,12 +2,12 @@
 
 use memcache_client::{BinaryKey, Cas, Client, Config, Error, InvalidKeyReason, Protocol, StoreOptions, StoreOutcome};
 
-use crate::harness::Memcached;
+use crate::support::{Memcached, client_with};
 
-fn client(server: &Memcached, protocol: Protocol) -> Client {
+fn client_for(server: &Memcached, protocol: Protocol) -> Client {
     let mut config = Config::default();
     config.protocol = protocol;
-    server.client_with(config)
+    client_with(server, config)
 }
 
 /// Runs each listed check against a fresh server once per protocol.
@@ -17,14 +17,14 @@ macro_rules! both_protocols {
             $(#[tokio::test]
             async fn $name() {
                 let server = super::Memcached::start();
-                super::$name(&super::client(&server, memcache_client::Protocol::Meta)).await;
+                super::$name(&super::client_for(&server, memcache_client::Protocol::Meta)).await;
             })*
         }
         mod text {
             $(#[tokio::test]
             async fn $name() {
                 let server = super::Memcached::start();
-                super::$name(&super::client(&server, memcache_client::Protocol::Text)).await;
+                super::$name(&super::client_for(&server, memcache_client::Protocol::Text)).await;
             })*
         }
     };
@@ -195,7 +195,9 @@ async fn value_too_large(client: &Client) {
     let limit = client.config().max_value_size;
     let big = vec![b'x'; limit + 1];
     match client.set("big", &big, StoreOptions::default()).await {
-        Err(Error::ValueTooLarge { key, size, limit: l }) => assert_eq!((key.as_ref(), size, l), (&b"big"[..], limit + 1, limit)),
+        Err(Error::ValueTooLarge { key, size, limit: l }) => {
+            assert_eq!((key.as_ref(), size, l), (&b"big"[..], limit + 1, limit))
+        }
         other => panic!("expected ValueTooLarge, got {other:?}"),
     }
     let largest = vec![b'y'; limit];
@@ -228,7 +230,7 @@ async fn empty_value(client: &Client) {
 #[tokio::test]
 async fn binary_keys_travel_base64_over_meta() {
     let server = Memcached::start();
-    let client = server.client();
+    let client = crate::support::client(&server);
     let key = BinaryKey(&b"\x00 bin\r\nary\xff"[..]);
     assert!(client.set(&key, "bin", StoreOptions::default()).await.unwrap().is_stored());
     assert_eq!(client.get(&key).await.unwrap().unwrap().value, "bin");
@@ -248,7 +250,7 @@ async fn binary_keys_travel_base64_over_meta() {
 #[tokio::test]
 async fn binary_keys_are_refused_over_text() {
     let server = Memcached::start();
-    let client = client(&server, Protocol::Text);
+    let client = client_for(&server, Protocol::Text);
     match client.get(&BinaryKey("k")).await {
         Err(Error::InvalidKey { reason: InvalidKeyReason::BinaryNeedsMeta, .. }) => {}
         other => panic!("expected BinaryNeedsMeta, got {other:?}"),
@@ -258,7 +260,7 @@ async fn binary_keys_are_refused_over_text() {
 #[tokio::test]
 async fn unix_socket() {
     let server = Memcached::start_unix();
-    let client = server.client();
+    let client = crate::support::client(&server);
     assert!(client.set("k", "over a unix socket", StoreOptions::default()).await.unwrap().is_stored());
     assert_eq!(client.get("k").await.unwrap().unwrap().value, "over a unix socket");
 }

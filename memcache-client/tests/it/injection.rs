@@ -2,17 +2,10 @@
 
 use memcache_client::{Client, Config, Error, InvalidKeyReason, Protocol, StoreOptions};
 
-use crate::harness::Memcached;
+use crate::support::{Memcached, client_with};
 
-const HOSTILE: &[&[u8]] = &[
-    b"a\r\nflush_all",
-    b"a\r\nflush_all\r\n",
-    b"a flush_all",
-    b"a\nflush_all",
-    b"nul\0byte",
-    b"tab\there",
-    b"",
-];
+const HOSTILE: &[&[u8]] =
+    &[b"a\r\nflush_all", b"a\r\nflush_all\r\n", b"a flush_all", b"a\nflush_all", b"nul\0byte", b"tab\there", b""];
 
 async fn hostile_keys_are_refused(client: &Client) {
     assert!(client.set("sentinel", "still here", StoreOptions::default()).await.unwrap().is_stored());
@@ -62,7 +55,7 @@ async fn protocol_bytes_in_values_round_trip(client: &Client) {
 fn with_protocol(server: &Memcached, protocol: Protocol) -> Client {
     let mut config = Config::default();
     config.protocol = protocol;
-    server.client_with(config)
+    client_with(server, config)
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
-//! Integration tests against real memcached processes (see `harness`).
+//! Integration tests against real memcached processes (started by `memkit-testkit`).
 
-mod harness;
+mod support;
 
 mod cancel;
 mod close;

@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use memcache_client::{Config, Error, StoreOptions};
 
-use crate::harness::Memcached;
+use crate::support::{Memcached, client_with};
 
 #[tokio::test]
 async fn paused_server_times_out_then_recovers() {
     let server = Memcached::start();
     let mut config = Config::default();
     config.request_timeout = Duration::from_millis(200);
-    let client = server.client_with(config);
+    let client = client_with(&server, config);
     assert!(client.set("k", "before", StoreOptions::default()).await.unwrap().is_stored());
 
     server.pause();

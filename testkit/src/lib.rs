@@ -1,16 +1,23 @@
-//! Starts real `memcached` processes on free loopback ports and kills them on drop.
+//! Test support: real `memcached` processes on free loopback ports, killed on drop, and a seeded generator.
+//!
+//! Tests talk to real servers, never to mocks. Each [`Memcached`] runs its own process on a port the OS handed
+//! out, so tests run in parallel without sharing state.
+//!
+//! ```no_run
+//! let server = memkit_testkit::Memcached::start();
+//! println!("memcached listening at {}", server.addr());
+//! ```
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use memcache_client::{Client, Config, ServerAddr};
-
 /// One memcached process, killed when dropped.
-pub(crate) struct Memcached {
+pub struct Memcached {
     child: Child,
-    pub(crate) port: u16,
+    /// The TCP port (0 for a Unix-socket server).
+    pub port: u16,
     socket: Option<PathBuf>,
 }
 
@@ -20,12 +27,12 @@ const READY_ATTEMPTS: usize = 200_000;
 
 impl Memcached {
     /// A server with default settings (64 MiB, one worker thread).
-    pub(crate) fn start() -> Self {
+    pub fn start() -> Self {
         Self::start_with(&[])
     }
 
     /// A server with extra command-line arguments.
-    pub(crate) fn start_with(args: &[&str]) -> Self {
+    pub fn start_with(args: &[&str]) -> Self {
         for _ in 0..20 {
             let port = free_port();
             let mut child = Command::new(memcached_bin())
@@ -45,7 +52,7 @@ impl Memcached {
     }
 
     /// A server listening on a Unix socket only.
-    pub(crate) fn start_unix() -> Self {
+    pub fn start_unix() -> Self {
         let dir = std::env::temp_dir().join(format!("memkit-test-{}-{}", std::process::id(), free_port()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("memcached.sock");
@@ -61,35 +68,25 @@ impl Memcached {
     }
 
     /// `127.0.0.1:PORT` or `unix:/path`.
-    pub(crate) fn addr(&self) -> String {
+    pub fn addr(&self) -> String {
         match &self.socket {
             Some(path) => format!("unix:{}", path.display()),
             None => format!("127.0.0.1:{}", self.port),
         }
     }
 
-    /// A client for this server with the default config.
-    pub(crate) fn client(&self) -> Client {
-        Client::new(&self.addr()).expect("valid address")
-    }
-
-    /// A client for this server with `config`.
-    pub(crate) fn client_with(&self, config: Config) -> Client {
-        Client::with_config(ServerAddr::parse_list(&self.addr()).expect("valid address"), config).expect("client")
-    }
-
     /// Stops the process (SIGSTOP): it keeps its sockets but answers nothing.
-    pub(crate) fn pause(&self) {
+    pub fn pause(&self) {
         signal(self.child.id(), "-STOP");
     }
 
     /// Resumes a paused process (SIGCONT).
-    pub(crate) fn resume(&self) {
+    pub fn resume(&self) {
         signal(self.child.id(), "-CONT");
     }
 
     /// One general statistic, read over a fresh raw connection (which itself counts once in `curr_connections`).
-    pub(crate) fn stat(&self, name: &str) -> u64 {
+    pub fn stat(&self, name: &str) -> u64 {
         let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("stats connection");
         (&stream).write_all(b"stats\r\n").expect("write stats");
         let mut reader = BufReader::new(&stream);
@@ -147,21 +144,24 @@ fn signal(pid: u32, sig: &str) {
 }
 
 /// A small deterministic generator (xorshift64*), so tests that want "random" choices replay exactly.
-pub(crate) struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    pub(crate) fn seeded(seed: u64) -> Self {
+    /// A generator that always yields the same sequence for `seed`.
+    pub fn seeded(seed: u64) -> Self {
         Self(seed.max(1))
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
 }
