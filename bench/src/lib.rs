@@ -22,8 +22,8 @@ pub mod probe;
 mod report;
 mod runner;
 
-pub use cpu::cpu_time;
 pub use blocking::{BlockingSession, BlockingTarget, run_blocking};
+pub use cpu::cpu_time;
 pub use keyspace::KeySpace;
 pub use report::Report;
 pub use runner::{Session, Target, Workload, WorkloadKind, populate, run};

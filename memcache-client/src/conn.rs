@@ -154,9 +154,25 @@ impl Serving<'_> {
         Error::ConnectionReset { server: self.server.to_owned(), cause: cause.to_owned() }
     }
 
-    /// Runs the connection. `Ok` when every handle is gone and the socket was shut down; `Err` when the socket
-    /// failed or the stream can no longer be trusted (pending callers get the error).
+    /// Runs the connection. `Ok` when every handle is gone; `Err` when the socket failed or the stream can no
+    /// longer be trusted (pending callers get the error). Either way the socket is shut down before it is dropped,
+    /// so the server sees the connection go at once.
     async fn serve<R, W>(&mut self, r: &mut R, w: &mut W, rx: &mut mpsc::Receiver<Command>) -> Result<(), Error>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let result = self.serve_until_done(r, w, rx).await;
+        let _ = w.shutdown().await;
+        result
+    }
+
+    async fn serve_until_done<R, W>(
+        &mut self,
+        r: &mut R,
+        w: &mut W,
+        rx: &mut mpsc::Receiver<Command>,
+    ) -> Result<(), Error>
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
@@ -165,8 +181,7 @@ impl Serving<'_> {
         let mut closing = false;
         loop {
             if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.is_closed()) {
-                // Every handle is gone and nobody waits for a reply: tell the server at once, then drop.
-                let _ = w.shutdown().await;
+                // Every handle is gone and nobody waits for a reply.
                 return Ok(());
             }
             if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {

@@ -618,4 +618,61 @@ impl Client {
     fn route_addr(&self, addr: &ServerAddr) -> usize {
         self.servers().position(|a| a == addr).unwrap_or(0)
     }
+
+    /// `mg <key> v f c t` plus `extra` flags; the raw meta reply (meta protocol only).
+    pub(crate) async fn meta_get_with<K: AsKey + ?Sized>(
+        &self,
+        key: &K,
+        extra: &[MetaFlag],
+    ) -> Result<MetaResponse, Error> {
+        let (wire, server) = self.prepare(key)?;
+        let mut flags = Flags::new(&wire).as_slice().to_vec();
+        flags.extend([MetaFlag::ReturnValue, MetaFlag::ReturnClientFlags, MetaFlag::ReturnCas, MetaFlag::ReturnTtl]);
+        flags.extend_from_slice(extra);
+        match self.call(server, &Request::MetaGet { key: &wire.wire, flags: flags.into() }, "mg").await? {
+            Response::Meta(reply) => Ok(reply),
+            other => Err(self.unexpected(server, "mg", &other)),
+        }
+    }
+
+    /// `ms <key>` with `flags`; the reply code (meta protocol only).
+    pub(crate) async fn meta_set_with<K: AsKey + ?Sized>(
+        &self,
+        key: &K,
+        value: &[u8],
+        extra: &[MetaFlag],
+    ) -> Result<MetaCode, Error> {
+        let (wire, server) = self.prepare(key)?;
+        self.check_value(key.key_bytes(), value)?;
+        let mut flags = Flags::new(&wire).as_slice().to_vec();
+        flags.extend_from_slice(extra);
+        match self.call(server, &Request::MetaSet { key: &wire.wire, flags: flags.into(), data: value }, "ms").await? {
+            Response::Meta(reply) => Ok(reply.code),
+            other => Err(self.unexpected(server, "ms", &other)),
+        }
+    }
+
+    /// `md <key>` with `flags`; the reply code (meta protocol only).
+    pub(crate) async fn meta_delete_with<K: AsKey + ?Sized>(
+        &self,
+        key: &K,
+        extra: &[MetaFlag],
+    ) -> Result<MetaCode, Error> {
+        let (wire, server) = self.prepare(key)?;
+        let mut flags = Flags::new(&wire).as_slice().to_vec();
+        flags.extend_from_slice(extra);
+        match self.call(server, &Request::MetaDelete { key: &wire.wire, flags: flags.into() }, "md").await? {
+            Response::Meta(reply) => Ok(reply.code),
+            other => Err(self.unexpected(server, "md", &other)),
+        }
+    }
+
+    /// Deletes `key` only if its CAS token is still `cas`; `Ok(false)` if it changed or is gone. With the text
+    /// protocol, which has no conditional delete, nothing is deleted.
+    pub(crate) async fn delete_if_unchanged<K: AsKey + ?Sized>(&self, key: &K, Cas(cas): Cas) -> Result<bool, Error> {
+        if !self.meta() {
+            return Ok(false);
+        }
+        Ok(self.meta_delete_with(key, &[MetaFlag::CompareCas(cas)]).await? == MetaCode::Success)
+    }
 }

@@ -34,9 +34,11 @@ mod items;
 mod key;
 pub mod proto;
 mod ring;
+pub mod typed;
 
 pub use client::Client;
 pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Endpoint, Protocol, ServerAddr};
 pub use error::Error;
 pub use items::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
+pub use typed::{Cacheable, DecodePolicy, TypedClient};

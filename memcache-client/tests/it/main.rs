@@ -7,3 +7,4 @@ mod close;
 mod commands;
 mod injection;
 mod timeout;
+mod typed;

@@ -1,0 +1,106 @@
+//! Serialisation formats for typed values, behind one trait. The envelope records which codec wrote a value, so
+//! data written with one is never decoded with another.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A serialisation format for typed values.
+///
+/// Implementations must be deterministic for a given type and bounded when decoding: no input may make `decode`
+/// allocate more than a small multiple of its own length (bincode: at most 32 times).
+pub trait Codec: Send + Sync + 'static {
+    /// The id stored in the envelope. 1 and 2 are taken by [`Bincode`] and [`Postcard`].
+    const ID: u8;
+    /// A human-readable name for errors.
+    const NAME: &'static str;
+
+    /// Appends the encoding of `value` to `out`.
+    ///
+    /// # Errors
+    /// The codec's message, if serde reports an error (for example a map with non-string keys).
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), String>;
+
+    /// Decodes a whole `T` from `bytes`; trailing bytes are an error.
+    ///
+    /// # Errors
+    /// The codec's message.
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String>;
+}
+
+/// bincode 2 in serde mode with its standard (varint) configuration: the default codec.
+///
+/// bincode's maintainers stopped in 2025 and 3.0 is a deliberate compile error, so this crate pins `bincode = "2"`.
+/// It is compact and fast; [`Postcard`] (feature `postcard`) is the maintained alternative with a stable,
+/// documented wire format. Switching codecs is safe at any time: values written with the other codec are
+/// rejected ([`Error::UnexpectedCodec`](crate::Error::UnexpectedCodec)), never misread.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bincode;
+
+/// Decodes with a bincode byte limit chosen from the payload length.
+///
+/// bincode allocates a string or byte buffer at the length the input claims before reading it, so without a limit
+/// nine bytes of garbage could ask for an exabyte. The limit counts in-memory sizes: a varint `u128` is one byte on
+/// the wire and claims 16, and nothing claims more per byte. So 16 times the payload length, rounded up to a power
+/// of two, never refuses valid data, and caps what any input can make it allocate at 32 times its own length.
+macro_rules! bincode_decode_bounded {
+    ($bytes:expr, $($shift:literal)*) => {{
+        let bytes: &[u8] = $bytes;
+        let need = bytes.len().max(1).next_power_of_two().saturating_mul(16);
+        $(
+            if need <= 1usize << $shift {
+                let config = bincode::config::standard().with_limit::<{ 1usize << $shift }>();
+                return finish(bincode::serde::decode_from_slice::<T, _>(bytes, config), bytes.len());
+            }
+        )*
+        Err(format!("payload of {} bytes exceeds the largest supported value", bytes.len()))
+    }};
+}
+
+fn finish<T>(result: Result<(T, usize), bincode::error::DecodeError>, len: usize) -> Result<T, String> {
+    match result {
+        Ok((value, used)) if used == len => Ok(value),
+        Ok((_, used)) => Err(format!("{} trailing bytes after the value", len - used)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Codec for Bincode {
+    const ID: u8 = 1;
+    const NAME: &'static str = "bincode2";
+
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), String> {
+        bincode::serde::encode_into_std_write(value, out, bincode::config::standard())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+        bincode_decode_bounded!(bytes, 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35)
+    }
+}
+
+/// postcard: a maintained, documented, stable wire format (feature `postcard`).
+#[cfg(feature = "postcard")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postcard;
+
+#[cfg(feature = "postcard")]
+impl Codec for Postcard {
+    const ID: u8 = 2;
+    const NAME: &'static str = "postcard";
+
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), String> {
+        let taken = std::mem::take(out);
+        *out = postcard::to_extend(value, taken).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+        // postcard reads strings and byte buffers out of the input slice, so what it allocates is bounded by it.
+        match postcard::take_from_bytes::<T>(bytes) {
+            Ok((value, [])) => Ok(value),
+            Ok((_, rest)) => Err(format!("{} trailing bytes after the value", rest.len())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Schema fingerprints: a hash of a type's serde shape, traced once per type and cached.
+//!
+//! [serde-reflection] drives the type's `Deserialize` impl with a tracing deserializer and records every container
+//! it meets: struct and field names in order, enum variants in order, tuple arities, and the primitive, option,
+//! sequence and map formats of every field, recursively. The fingerprint is a hash of that record.
+//!
+//! **What it catches** (without a version bump): a field added, removed, renamed, reordered or retyped; an enum
+//! variant added, removed, renamed or reordered, or its payload changed; a change anywhere in a nested type.
+//!
+//! **What it does not catch**: a change of meaning with the same shape (cents to dollars in a `u64`); changes in
+//! serde attributes that alter encoding but not the traced shape (`default`, `skip_serializing_if`, `with = ...`
+//! internals); changes inside a type whose `Deserialize` cannot be traced (it parses a string, uses
+//! `deserialize_any` as `untagged` and `flatten` do, or validates its input). For such types tracing fails and
+//! the fingerprint is 0, which turns the check off: bump the schema version by hand, or override
+//! [`Cacheable::schema_fingerprint`](super::Cacheable::schema_fingerprint). Renaming a Rust type changes the
+//! fingerprint (readers then see a miss, never a wrong value).
+//!
+//! [serde-reflection]: https://docs.rs/serde-reflection
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use md5::{Digest, Md5};
+use serde::de::DeserializeOwned;
+use serde_reflection::{Tracer, TracerConfig};
+
+/// The fingerprint meaning "unknown": the type could not be traced, so the check is skipped.
+pub const UNTRACEABLE: u64 = 0;
+
+/// The fingerprint of `T`'s serde shape, traced on first use and cached for the life of the process.
+pub fn traced<T: DeserializeOwned + 'static>() -> u64 {
+    static CACHE: OnceLock<Mutex<HashMap<TypeId, u64>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(&known) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&TypeId::of::<T>()) {
+        return known;
+    }
+    let computed = trace::<T>();
+    cache.lock().unwrap_or_else(|e| e.into_inner()).insert(TypeId::of::<T>(), computed);
+    computed
+}
+
+fn trace<T: DeserializeOwned>() -> u64 {
+    let mut tracer = Tracer::new(TracerConfig::default());
+    let root = match tracer.trace_simple_type::<T>() {
+        Ok((root, _samples)) => root,
+        Err(error) => {
+            tracing::debug!(type_name = std::any::type_name::<T>(), %error, "type cannot be traced; fingerprint off");
+            return UNTRACEABLE;
+        }
+    };
+    let Ok(registry) = tracer.registry() else { return UNTRACEABLE };
+    // BTreeMap order and serde_json's output are stable, so the same shape always hashes the same.
+    let Ok(canonical) = serde_json::to_vec(&(root, registry)) else { return UNTRACEABLE };
+    let digest = Md5::digest(&canonical);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    match u64::from_le_bytes(first) {
+        UNTRACEABLE => 1,
+        fingerprint => fingerprint,
+    }
+}

@@ -1,0 +1,332 @@
+//! Typed values that carry their schema.
+//!
+//! During a rolling deploy, old and new code share one cache. A reader must never decode bytes that another type,
+//! or another version of its own type, wrote: "successfully" decoding them into garbage is the failure this module
+//! exists to prevent. Every value is stored inside an [`envelope`] naming its type, schema version, schema
+//! [`fingerprint`] and codec, and marked by its client flags; a reader checks all of them before decoding.
+//!
+//! ```no_run
+//! use memcache_client::{Client, cacheable};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Product { name: String, price: u64 }
+//! cacheable!(Product, "shop.Product", version = 1);
+//!
+//! # async fn demo() -> Result<(), memcache_client::Error> {
+//! let client = Client::new("127.0.0.1:11211")?;
+//! let products = client.typed::<Product>();
+//! products.set("product:42", &Product { name: "Lamp".into(), price: 1999 }, 300).await?;
+//! let lamp = products.get("product:42").await?; // None if absent *or* written by another type/version
+//! # let _ = lamp;
+//! # Ok(()) }
+//! ```
+//!
+//! ## Versions during a deploy
+//!
+//! The envelope alone makes sharing a key across versions *safe*: a reader treats the other version's value as a
+//! miss and recomputes. But old and new readers then overwrite each other's values on every miss ("ping-pong")
+//! until the deploy finishes. When a deploy changes a hot type, give each version its own key with
+//! [`versioned_key`] (`shop.Product:v2:42`): both versions stay cached side by side, and the old keys simply expire.
+//! Keep the shared key (envelope alone) for rarely-changed types where a short burst of misses is acceptable.
+
+mod codec;
+mod compute;
+pub mod envelope;
+pub mod fingerprint;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+#[cfg(feature = "postcard")]
+pub use codec::Postcard;
+pub use codec::{Bincode, Codec};
+pub use compute::ComputeOptions;
+pub use envelope::{ENVELOPE_FLAGS, Schema};
+
+use crate::key::AsKey;
+use crate::{Cas, Client, Error, StoreOptions, StoreOutcome};
+
+/// A type that can be cached as a typed value: serde, plus a stable name and a schema version.
+///
+/// Implement it with [`cacheable!`](crate::cacheable). Bump `VERSION` whenever the serialised shape changes; the
+/// [`fingerprint`] catches the times you forget.
+pub trait Cacheable: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// A name that stays the same across deploys and renames of the Rust type, such as `"shop.Product"`.
+    /// 1 to 255 bytes, no whitespace.
+    const TYPE_NAME: &'static str;
+    /// The schema version.
+    const VERSION: u32;
+
+    /// The schema fingerprint: by default traced from the serde shape (see [`fingerprint`]). Override it only for
+    /// types that cannot be traced, with a constant you change when the shape changes.
+    fn schema_fingerprint() -> u64 {
+        fingerprint::traced::<Self>()
+    }
+}
+
+/// Declares a type [`Cacheable`] with its stable name and schema version, checked when the program compiles.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// #[derive(Serialize, Deserialize)]
+/// struct Customer { name: String, credits: u64 }
+/// memcache_client::cacheable!(Customer, "shop.Customer", version = 3);
+/// ```
+#[macro_export]
+macro_rules! cacheable {
+    ($ty:ty, $name:literal, version = $version:literal) => {
+        const _: () = {
+            let name = $name.as_bytes();
+            assert!(!name.is_empty() && name.len() <= 255, "a cacheable type name must be 1 to 255 bytes");
+            let mut i = 0;
+            while i < name.len() {
+                assert!(name[i] > b' ' && name[i] != 0x7f, "a cacheable type name must not contain whitespace");
+                i += 1;
+            }
+        };
+        impl $crate::typed::Cacheable for $ty {
+            const TYPE_NAME: &'static str = $name;
+            const VERSION: u32 = $version;
+        }
+    };
+}
+
+/// A key namespaced by type and version, `TYPE_NAME:vVERSION:id` (for example `shop.Product:v3:42`), so two
+/// versions of a type can be cached side by side during a deploy.
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Serialize, Deserialize)] struct Product;
+/// # memcache_client::cacheable!(Product, "shop.Product", version = 3);
+/// assert_eq!(memcache_client::typed::versioned_key::<Product>(42), "shop.Product:v3:42");
+/// ```
+pub fn versioned_key<T: Cacheable>(id: impl Display) -> String {
+    format!("{}:v{}:{id}", T::TYPE_NAME, T::VERSION)
+}
+
+/// What a typed read does with a value it must not decode (another type, version, schema or codec, a raw value,
+/// a damaged envelope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodePolicy {
+    /// Return the error ([`Error::is_rejected_value`] is true for it).
+    Strict,
+    /// Report a miss (`None`). Every rejection is counted in the metric `memcache_typed_rejected_total` (labels
+    /// `type` and `reason`) and logged as a tracing event. With `delete`, the rejected entry is also deleted —
+    /// only if it is still the same item (compared by CAS), so a fresher value is never removed. Leave `delete`
+    /// off while two versions share keys, or they will delete each other's values.
+    TreatAsMiss {
+        /// Delete the rejected entry.
+        delete: bool,
+    },
+}
+
+impl Default for DecodePolicy {
+    /// `TreatAsMiss { delete: false }`: the right default for read-through caching.
+    fn default() -> Self {
+        DecodePolicy::TreatAsMiss { delete: false }
+    }
+}
+
+/// Typed access to one type's values through a [`Client`]: made by [`Client::typed`] or [`Client::typed_with`].
+///
+/// Cheap to clone; the schema fingerprint is computed once, when the handle is made.
+#[derive(Debug)]
+pub struct TypedClient<T, C = Bincode> {
+    client: Client,
+    schema: Schema,
+    policy: DecodePolicy,
+    _marker: PhantomData<fn() -> (T, C)>,
+}
+
+impl<T, C> Clone for TypedClient<T, C> {
+    fn clone(&self) -> Self {
+        Self { client: self.client.clone(), schema: self.schema, policy: self.policy, _marker: PhantomData }
+    }
+}
+
+impl Client {
+    /// Typed access to `T` values with the default codec ([`Bincode`]) and policy ([`DecodePolicy::TreatAsMiss`]).
+    pub fn typed<T: Cacheable>(&self) -> TypedClient<T, Bincode> {
+        self.typed_with::<T, Bincode>()
+    }
+
+    /// Typed access to `T` values with codec `C`.
+    pub fn typed_with<T: Cacheable, C: Codec>(&self) -> TypedClient<T, C> {
+        let schema = Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() };
+        TypedClient { client: self.clone(), schema, policy: DecodePolicy::default(), _marker: PhantomData }
+    }
+}
+
+impl<T: Cacheable, C: Codec> TypedClient<T, C> {
+    /// The same handle with another [`DecodePolicy`].
+    pub fn with_policy(mut self, policy: DecodePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// What this handle writes and expects to read.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The untyped client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn encode(&self, key: &[u8], value: &T) -> Result<Vec<u8>, Error> {
+        envelope::encode::<T, C>(&self.schema, key, value)
+    }
+
+    pub(crate) fn decode(&self, key: &[u8], flags: u32, bytes: &[u8]) -> Result<T, Error> {
+        envelope::decode::<T, C>(&self.schema, key, flags, bytes)
+    }
+
+    /// Applies the policy to a rejected value read under `key` (with CAS `cas`, when known).
+    async fn reject<K: AsKey + ?Sized>(&self, key: &K, cas: Option<Cas>, error: Error) -> Result<Option<T>, Error> {
+        note_rejection(self.schema.type_name, &error);
+        match self.policy {
+            DecodePolicy::Strict => Err(error),
+            DecodePolicy::TreatAsMiss { delete } => {
+                if delete && let Some(cas) = cas {
+                    // Best effort: a failure to clean up is not the reader's failure.
+                    let _ = self.client.delete_if_unchanged(key, cas).await;
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads the value under `key`. `None` is a miss — or, under `TreatAsMiss`, a value this type must not decode.
+    ///
+    /// # Errors
+    /// Connection, timeout and server errors; under [`DecodePolicy::Strict`] also the rejection variants
+    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...).
+    pub async fn get<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<T>, Error> {
+        Ok(self.gets(key).await?.map(|(value, _)| value))
+    }
+
+    /// Reads the value under `key` with its CAS token, for [`TypedClient::cas`].
+    ///
+    /// # Errors
+    /// As [`TypedClient::get`].
+    pub async fn gets<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<(T, Cas)>, Error> {
+        let Some(item) = self.client.gets(key).await? else { return Ok(None) };
+        let cas = item.cas.unwrap_or(Cas(0));
+        match self.decode(key.key_bytes(), item.flags, &item.value) {
+            Ok(value) => Ok(Some((value, cas))),
+            Err(error) => Ok(self.reject(key, item.cas, error).await?.map(|v| (v, cas))),
+        }
+    }
+
+    /// Reads many values at once; returns the hits by key. Rejected values follow the policy: under `Strict` the
+    /// first one fails the call, under `TreatAsMiss` they are absent.
+    ///
+    /// # Errors
+    /// As [`Client::get_many`], plus rejections under `Strict`.
+    pub async fn get_many<I>(&self, keys: I) -> Result<HashMap<Bytes, T>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsKey + Send + Sync,
+    {
+        let items = self.client.get_many(keys).await?;
+        let mut out = HashMap::with_capacity(items.len());
+        for (key, item) in items {
+            match self.decode(&key, item.flags, &item.value) {
+                Ok(value) => {
+                    out.insert(key, value);
+                }
+                Err(error) => {
+                    // get_many reads without CAS tokens, so a rejected entry is never deleted from here.
+                    self.reject(&key[..], None, error).await?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores `value` under `key` for `ttl` seconds (0: no expiry).
+    ///
+    /// # Errors
+    /// [`Error::Encode`], [`Error::InvalidKey`], [`Error::ValueTooLarge`], or what [`Client::set`] returns.
+    pub async fn set<K: AsKey + ?Sized>(&self, key: &K, value: &T, ttl: u32) -> Result<StoreOutcome, Error> {
+        let bytes = self.encode(key.key_bytes(), value)?;
+        self.client.set(key, bytes, self.options(ttl)).await
+    }
+
+    /// Stores only if `key` is absent.
+    ///
+    /// # Errors
+    /// As [`TypedClient::set`].
+    pub async fn add<K: AsKey + ?Sized>(&self, key: &K, value: &T, ttl: u32) -> Result<StoreOutcome, Error> {
+        let bytes = self.encode(key.key_bytes(), value)?;
+        self.client.add(key, bytes, self.options(ttl)).await
+    }
+
+    /// Stores only if `key` exists.
+    ///
+    /// # Errors
+    /// As [`TypedClient::set`].
+    pub async fn replace<K: AsKey + ?Sized>(&self, key: &K, value: &T, ttl: u32) -> Result<StoreOutcome, Error> {
+        let bytes = self.encode(key.key_bytes(), value)?;
+        self.client.replace(key, bytes, self.options(ttl)).await
+    }
+
+    /// Stores only if the item still has CAS token `cas` (from [`TypedClient::gets`]).
+    ///
+    /// # Errors
+    /// As [`TypedClient::set`].
+    pub async fn cas<K: AsKey + ?Sized>(&self, key: &K, value: &T, cas: Cas, ttl: u32) -> Result<StoreOutcome, Error> {
+        let bytes = self.encode(key.key_bytes(), value)?;
+        self.client.cas(key, bytes, cas, self.options(ttl)).await
+    }
+
+    /// Deletes `key`; `true` if it existed.
+    ///
+    /// # Errors
+    /// As [`Client::delete`].
+    pub async fn delete<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        self.client.delete(key).await
+    }
+
+    /// Marks the value under `key` stale (`md <key> I`) rather than deleting it: the next
+    /// [`get_or_compute`](TypedClient::get_or_compute) hands one caller the recompute while the others may keep
+    /// serving the stale value. `true` if it existed. With the text protocol this deletes the key.
+    ///
+    /// # Errors
+    /// As [`Client::delete`].
+    pub async fn invalidate<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        if self.client.config().protocol != crate::Protocol::Meta {
+            return self.client.delete(key).await;
+        }
+        let flags = [crate::proto::MetaFlag::Invalidate];
+        Ok(self.client.meta_delete_with(key, &flags).await? == crate::proto::MetaCode::Success)
+    }
+
+    /// Sets the expiry of `key`; `true` if it exists.
+    ///
+    /// # Errors
+    /// As [`Client::touch`].
+    pub async fn touch<K: AsKey + ?Sized>(&self, key: &K, ttl: u32) -> Result<bool, Error> {
+        self.client.touch(key, ttl).await
+    }
+
+    fn options(&self, ttl: u32) -> StoreOptions {
+        StoreOptions::default().ttl(ttl).flags(ENVELOPE_FLAGS)
+    }
+}
+
+/// Counts and logs a rejected value.
+pub(crate) fn note_rejection(type_name: &'static str, error: &Error) {
+    metrics::counter!("memcache_typed_rejected_total", "type" => type_name, "reason" => error.kind()).increment(1);
+    tracing::warn!(type_name, reason = error.kind(), %error, "cached value rejected");
+}

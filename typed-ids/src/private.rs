@@ -1,0 +1,120 @@
+//! Support for the code that [`id!`](crate::id) generates. Not a public API: names and
+//! signatures here change without notice.
+
+use core::fmt;
+
+#[cfg(feature = "axum")]
+pub use axum;
+#[cfg(feature = "serde")]
+pub use serde;
+#[cfg(feature = "sqlx")]
+pub use sqlx;
+#[cfg(feature = "utoipa")]
+pub use utoipa;
+
+pub use crate::error::Reason;
+#[cfg(feature = "serde")]
+pub use crate::serde_impl::{SerdeRepr, deserialize_id, serialize_id};
+#[cfg(feature = "sqlx")]
+pub use crate::sqlx_impl::SqlRepr;
+#[cfg(feature = "utoipa")]
+pub use crate::utoipa_impl::schema;
+
+use crate::error::Error;
+use crate::id::Id;
+use crate::repr::Repr;
+
+/// Keeps [`Repr`] implemented only by this crate.
+pub trait Sealed {}
+
+/// Without the `serde` feature, representations have no serde form.
+#[cfg(not(feature = "serde"))]
+pub trait SerdeRepr {}
+
+#[cfg(not(feature = "serde"))]
+impl<T: ?Sized> SerdeRepr for T {}
+
+/// What kind of value a [`Repr`] is; drives the text, serde and schema forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReprKind {
+    /// `u64`.
+    U64,
+    /// `i64`.
+    I64,
+    /// `u32`.
+    U32,
+    /// `uuid::Uuid`.
+    Uuid,
+    /// `ShortStr<capacity>`.
+    Str {
+        /// The string's capacity in bytes.
+        capacity: usize,
+    },
+}
+
+impl ReprKind {
+    /// The longest plain text (no prefix) of a value of this kind.
+    #[must_use]
+    pub const fn max_plain_len(self) -> usize {
+        match self {
+            Self::U64 | Self::I64 => 20,
+            Self::U32 => 10,
+            Self::Uuid => 36,
+            Self::Str { capacity } => capacity,
+        }
+    }
+}
+
+/// `FromStr` for generated types.
+///
+/// # Errors
+///
+/// See [`Error`].
+pub fn parse_id<T: Id>(input: &str) -> Result<T, Error> {
+    crate::text::parse_id(input)
+}
+
+/// `Display` for generated types.
+///
+/// # Errors
+///
+/// Only those of the formatter.
+pub fn fmt_id<T: Id>(id: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    crate::text::fmt_id(id, f)
+}
+
+/// Compile-time check of a `prefix = "..."` option.
+pub const fn check_prefix(prefix: Option<&str>) {
+    if let Some(prefix) = prefix {
+        crate::text::checks::prefix(prefix);
+    }
+}
+
+/// Compile-time check of a cache namespace, and that the longest key fits memcached.
+pub const fn check_namespace<R: Repr>(namespace: &str) {
+    crate::text::checks::namespace(namespace);
+    if namespace.len() + 1 + R::__KIND.max_plain_len() > crate::cache_key::MAX_KEY_LEN {
+        panic!("typed_ids::id!: cache keys of this type could exceed memcached's 250 bytes");
+    }
+}
+
+/// Length of the namespace derived from a type name.
+#[must_use]
+pub const fn snake_len(name: &str) -> usize {
+    crate::text::snake::len(name)
+}
+
+/// The namespace derived from a type name; `N` is [`snake_len`] of it.
+#[must_use]
+pub const fn snake_bytes<const N: usize>(name: &str) -> [u8; N] {
+    crate::text::snake::bytes::<N>(name)
+}
+
+/// Turns bytes built in `const` into a `&str` (a compile error if they are not UTF-8).
+#[must_use]
+pub const fn const_str(bytes: &'static [u8]) -> &'static str {
+    match core::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(_) => panic!("typed_ids::id!: set `cache = \"...\"` for a type with a non-ASCII name"),
+    }
+}
