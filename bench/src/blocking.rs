@@ -69,8 +69,9 @@ pub fn run_blocking<T: BlockingTarget>(target: &T, workload: &Workload) -> Resul
             let (space, workload) = (space.clone(), workload.clone());
             std::thread::spawn(move || {
                 let mut worker = Worker::new(workload.seed ^ ((t as u64 + 1) << 32));
+                let mut now = Instant::now();
                 loop {
-                    let began = Instant::now();
+                    let began = now;
                     if began >= end {
                         break;
                     }
@@ -92,8 +93,9 @@ pub fn run_blocking<T: BlockingTarget>(target: &T, workload: &Workload) -> Resul
                             indices.len() as u64
                         }
                     };
+                    now = Instant::now();
                     if began >= start {
-                        worker.record(began, ops);
+                        worker.record(now - began, ops);
                     }
                 }
                 worker

@@ -4,6 +4,7 @@
 //! memc --servers 127.0.0.1:11211 set greeting hello --ttl 60
 //! memc get greeting
 //! printf 'binary\0value' | memc set blob -
+//! memc --servers 10.0.0.1:11211:2,10.0.0.2:11211 route user:1 user:2    # KEY<TAB>HOST:PORT per key
 //! ```
 //!
 //! Exit codes: 0 success, 1 miss (key not found), 2 invalid input, 3 not stored (add/replace/append/prepend/cas
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
-use memcache_client::{Cas, Client, Config, Protocol, ServerAddr, StoreOptions, StoreOutcome};
+use memcache_client::{Cas, Client, Config, Distribution, Protocol, ServerAddr, StoreOptions, StoreOutcome};
 
 use crate::exit::{Failure, Outcome};
 
@@ -38,8 +39,33 @@ struct Cli {
     /// Speak the text protocol instead of the meta protocol (for servers older than 1.6).
     #[arg(long, global = true)]
     text: bool,
+    /// How keys map to servers: ketama (libmemcached/twemproxy compatible), rendezvous (pymemcache) or modula.
+    #[arg(long, value_enum, default_value_t = DistributionArg::Ketama, global = true)]
+    distribution: DistributionArg,
+    /// Async runtime worker threads: 0 runs everything on the calling thread (the default, and the fastest for
+    /// one pipelined connection), N > 0 a multi-threaded runtime with N workers.
+    #[arg(long, default_value_t = 0, global = true)]
+    threads: usize,
     #[command(subcommand)]
     command: Cmd,
+}
+
+/// `--distribution` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DistributionArg {
+    Ketama,
+    Rendezvous,
+    Modula,
+}
+
+impl From<DistributionArg> for Distribution {
+    fn from(arg: DistributionArg) -> Self {
+        match arg {
+            DistributionArg::Ketama => Distribution::Ketama,
+            DistributionArg::Rendezvous => Distribution::Rendezvous,
+            DistributionArg::Modula => Distribution::Modula,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +135,13 @@ enum Cmd {
     Version,
     /// Measure throughput and latency: populate a key space, warm up, run, check every value read.
     Bench(bench::BenchArgs),
+    /// Print the server each KEY maps to, one `KEY<TAB>HOST:PORT` line per key, without connecting. `-` reads
+    /// keys from stdin, one per line.
+    Route {
+        /// The keys; `-` for stdin.
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
     /// Invalidate every item on every server.
     Flush {
         /// Seconds to wait before invalidating.
@@ -148,7 +181,14 @@ impl StoreArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let mut builder = if cli.threads == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(cli.threads);
+        builder
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return Failure::connection(format!("cannot start the async runtime: {e}")).report(),
     };
@@ -169,6 +209,7 @@ async fn run(cli: Cli) -> Result<Outcome, Failure> {
     if cli.text {
         config.protocol = Protocol::Text;
     }
+    config.distribution = cli.distribution.into();
     let client = Client::with_config(servers, config)?;
     let mut out = std::io::stdout().lock();
     let write = |out: &mut std::io::StdoutLock<'_>, bytes: &[u8]| {
@@ -220,6 +261,23 @@ async fn run(cli: Cli) -> Result<Outcome, Failure> {
             write(&mut out, text.as_bytes()).map(|()| Outcome::Done)
         }
         Cmd::Bench(_) => unreachable!("handled above"),
+        Cmd::Route { keys } => {
+            let mut text = String::new();
+            for key in keys {
+                if key == "-" {
+                    let mut input = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut input)
+                        .map_err(|e| Failure::invalid(format!("cannot read stdin: {e}")))?;
+                    for line in input.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()) {
+                        text.push_str(&format!("{line}\t{}\n", client.server_for(line.as_bytes())));
+                    }
+                } else {
+                    text.push_str(&format!("{key}\t{}\n", client.server_for(key.as_bytes())));
+                }
+            }
+            write(&mut out, text.as_bytes()).map(|()| Outcome::Done)
+        }
         Cmd::Flush { delay } => client.flush_all(delay).await.map(|()| Outcome::Done).map_err(Failure::from),
     }
 }

@@ -154,3 +154,68 @@ fn refused_connection_exits_with_connection_code() {
     assert_eq!(code(&out), CONNECTION);
     assert!(stderr(&out).contains("cannot connect"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `memc route` against placements computed by libmemcached 1.1.4 (weighted ketama, MD5) for the same servers
+/// (see memcache-client/src/ring/tests.rs): nothing is connected to.
+#[test]
+fn route_prints_the_ketama_owner_of_each_key() {
+    let servers = ["127.0.0.1:21001", "127.0.0.1:21002", "127.0.0.1:21003"];
+    let expected = [2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 0, 0, 2, 1, 0, 1, 2, 2, 1, 2, 2, 1, 2];
+    let keys: Vec<String> = (0..expected.len()).map(|i| format!("key{i}")).collect();
+    let want: String = keys.iter().zip(expected).map(|(k, i)| format!("{k}\t{}\n", servers[i])).collect();
+    let list = "127.0.0.1:21001:1,127.0.0.1:21002:2,127.0.0.1:21003:3";
+
+    let out = Command::new(env!("CARGO_BIN_EXE_memc"))
+        .args(["--servers", list, "route"])
+        .args(&keys)
+        .env_remove("MEMCACHED_SERVERS")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+
+    // The same keys from stdin, one per line, and the list from the environment.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memc"))
+        .args(["route", "-"])
+        .env("MEMCACHED_SERVERS", list)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(keys.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+}
+
+#[test]
+fn route_refuses_a_bad_server_list() {
+    let out = Command::new(env!("CARGO_BIN_EXE_memc"))
+        .args(["--servers", "127.0.0.1:21001:0", "route", "k"])
+        .env_remove("MEMCACHED_SERVERS")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), INVALID);
+    assert!(stderr(&out).contains("weight"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_value_written_by_memc_is_not_a_typed_envelope() {
+    #[derive(serde::Serialize, serde::Deserialize, Debug)]
+    struct Product {
+        name: String,
+    }
+    memcache_client::cacheable!(Product, "shop.Product", version = 1);
+
+    let server = Memcached::start();
+    assert_eq!(code(&memc(&server, &["set", "product:1", "{\"name\":\"Lamp\"}"])), 0);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = memcache_client::Client::new(&server.addr()).unwrap();
+    let strict = client.typed::<Product>().with_policy(memcache_client::DecodePolicy::Strict);
+    match runtime.block_on(strict.get("product:1")) {
+        Err(memcache_client::Error::NotEnveloped { key, flags: 0 }) => assert_eq!(key, "product:1"),
+        other => panic!("expected NotEnveloped, got {other:?}"),
+    }
+    assert!(runtime.block_on(client.typed::<Product>().get("product:1")).unwrap().is_none());
+}

@@ -1,22 +1,29 @@
-//! The public [`Client`]: validation, routing (ring -> server -> connection) and the request round trip.
+//! The public [`Client`]: validation, routing (topology -> server -> connection), health bookkeeping and the
+//! request round trip.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
 use crate::Error;
-use crate::config::{Config, ServerAddr};
-use crate::conn::{Command, Connection};
+use crate::config::{Config, FailurePolicy, ServerAddr};
+use crate::conn::Command;
+use crate::pool::{Server, Topology};
 use crate::proto::{ErrorReply, ReplyKind, Request, Response};
-use crate::ring::Ring;
 
 /// A memcached client over one or more servers.
 ///
 /// Cheap to clone (an `Arc` inside), `Send + Sync`: share one per process. Each server gets a small number of
-/// connections (default one), each carrying many concurrent requests; connections open on first use and reopen
-/// after a failure. Keys are spread over servers by ketama, as libmemcached and twemproxy do.
+/// connections ([`Config::connections_per_server`], default one), each carrying many concurrent requests;
+/// connections open on first use, reopen after a failure, and back off exponentially (with jitter) while
+/// connecting keeps failing.
+///
+/// Keys are spread over the servers by [`Config::distribution`]: by default ketama exactly as libmemcached and
+/// twemproxy place them, so this client can share a pool with them. Multi-key reads split the keys by server and
+/// query the servers concurrently. A server that fails [`Config::failure_limit`] times in a row is marked down for
+/// [`Config::retry_interval`], and [`Config::failure_policy`] decides what happens to its keys meanwhile. The
+/// server list can be changed at run time with [`Client::set_servers`].
 ///
 /// Dropping the last clone shuts every socket down and closes it.
 #[derive(Clone, Debug)]
@@ -27,31 +34,8 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub(crate) config: Arc<Config>,
-    pub(crate) servers: Vec<Server>,
-    ring: Ring,
-}
-
-#[derive(Debug)]
-pub(crate) struct Server {
-    pub(crate) addr: ServerAddr,
-    pub(crate) name: String,
-    // Spawned on first use, so a client can be built outside a runtime.
-    conns: OnceLock<Vec<Connection>>,
-    next: AtomicUsize,
-}
-
-impl Server {
-    fn connection(&self, config: &Arc<Config>) -> &Connection {
-        let conns = self.conns.get_or_init(|| {
-            (0..config.connections_per_server.max(1))
-                .map(|_| Connection::spawn(self.addr.clone(), config.clone()))
-                .collect()
-        });
-        if conns.len() == 1 {
-            return &conns[0];
-        }
-        &conns[self.next.fetch_add(1, Ordering::Relaxed) % conns.len()]
-    }
+    // Read on every request: an uncontended read lock and one `Arc` clone of the chosen server.
+    topology: RwLock<Arc<Topology>>,
 }
 
 impl Client {
@@ -73,12 +57,8 @@ impl Client {
         if servers.is_empty() {
             return Err(Error::InvalidAddress { input: String::new(), reason: "no servers given" });
         }
-        let ring = Ring::new(&servers);
-        let servers = servers
-            .into_iter()
-            .map(|addr| Server { name: addr.to_string(), addr, conns: OnceLock::new(), next: AtomicUsize::new(0) })
-            .collect();
-        Ok(Self { inner: Arc::new(Inner { config: Arc::new(config), servers, ring }) })
+        let topology = Topology::new(servers, config.distribution, None);
+        Ok(Self { inner: Arc::new(Inner { config: Arc::new(config), topology: RwLock::new(Arc::new(topology)) }) })
     }
 
     /// The configuration in use.
@@ -86,25 +66,96 @@ impl Client {
         &self.inner.config
     }
 
-    /// The servers, in the order given.
-    pub fn servers(&self) -> impl ExactSizeIterator<Item = &ServerAddr> {
-        self.inner.servers.iter().map(|s| &s.addr)
+    /// The servers, in the order given (with their weights).
+    pub fn servers(&self) -> Vec<ServerAddr> {
+        self.topology().addrs.clone()
     }
 
-    /// The server that `key` maps to (as it goes on the wire: base64 for a binary key).
-    pub(crate) fn route(&self, wire_key: &[u8]) -> usize {
-        if self.inner.servers.len() == 1 { 0 } else { self.inner.ring.server_for(wire_key) }
+    /// Replaces the server list. The ring is rebuilt, so only the keys it says must move do move (with ketama,
+    /// about `1/(N+1)` of them when one server joins N). Servers that stay keep their open connections and their
+    /// health; connections to removed servers close once their requests in flight are answered.
+    ///
+    /// # Errors
+    /// [`Error::InvalidAddress`] if `servers` is empty; the old list stays in use.
+    pub fn set_servers(&self, servers: Vec<ServerAddr>) -> Result<(), Error> {
+        if servers.is_empty() {
+            return Err(Error::InvalidAddress { input: String::new(), reason: "no servers given" });
+        }
+        let mut guard = self.inner.topology.write().unwrap_or_else(PoisonError::into_inner);
+        let mut topology = Topology::new(servers, self.inner.config.distribution, Some(&guard));
+        if self.inner.config.failure_policy == FailurePolicy::Eject
+            && let Some(ejected) = topology.with_ejections(tokio::time::Instant::now())
+        {
+            topology = ejected;
+        }
+        *guard = Arc::new(topology);
+        Ok(())
     }
 
-    /// The server that owns `key`, as the ring places it.
-    pub fn server_for(&self, key: &[u8]) -> &ServerAddr {
-        &self.inner.servers[self.route(key)].addr
+    /// The current topology. Under `Eject`, first puts back servers whose retry interval has passed.
+    pub(crate) fn topology(&self) -> Arc<Topology> {
+        let topology = self.inner.topology.read().unwrap_or_else(PoisonError::into_inner).clone();
+        match topology.next_rebuild {
+            Some(at) if tokio::time::Instant::now() >= at => {
+                self.refresh_ejections();
+                self.inner.topology.read().unwrap_or_else(PoisonError::into_inner).clone()
+            }
+            _ => topology,
+        }
+    }
+
+    /// The server that owns `wire_key` (a key as it goes on the wire: base64 for a binary key).
+    pub(crate) fn route(&self, wire_key: &[u8]) -> Arc<Server> {
+        {
+            let topology = self.inner.topology.read().unwrap_or_else(PoisonError::into_inner);
+            if topology.next_rebuild.is_none() {
+                return topology.servers[topology.route(wire_key)].clone();
+            }
+        }
+        let topology = self.topology();
+        topology.servers[topology.route(wire_key)].clone()
+    }
+
+    /// The server that owns `key` (as it goes on the wire: a text key as is), as the ring places it now: under
+    /// [`FailurePolicy::Eject`] an ejected server's keys show their interim owner.
+    pub fn server_for(&self, key: &[u8]) -> ServerAddr {
+        self.route(key).addr.clone()
+    }
+
+    /// Rebuilds the map after a server was marked down or came due (under `Eject`).
+    fn refresh_ejections(&self) {
+        let mut guard = self.inner.topology.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(topology) = guard.with_ejections(tokio::time::Instant::now()) {
+            tracing::info!(servers = topology.servers.len(), "memcached ring rebuilt around ejected servers");
+            *guard = Arc::new(topology);
+        }
+    }
+
+    /// Records a server failure; under `Eject`, takes the server off the ring when this marks it down.
+    fn note_failure(&self, server: &Server) {
+        let config = &self.inner.config;
+        if server.health.failed(config.failure_limit, config.retry_interval) {
+            tracing::warn!(server = %server.name, retry_in = ?config.retry_interval, "memcached server marked down");
+            if config.failure_policy == FailurePolicy::Eject {
+                let routed = {
+                    let topology = self.inner.topology.read().unwrap_or_else(PoisonError::into_inner);
+                    topology
+                        .servers
+                        .iter()
+                        .position(|s| std::ptr::eq(&**s, server))
+                        .is_some_and(|i| topology.is_routed(i))
+                };
+                if routed {
+                    self.refresh_ejections();
+                }
+            }
+        }
     }
 
     /// Encodes one request and waits for its reply, turning error replies into errors.
     pub(crate) async fn call(
         &self,
-        server: usize,
+        server: &Server,
         request: &Request<'_>,
         command: &'static str,
     ) -> Result<Response, Error> {
@@ -117,13 +168,15 @@ impl Client {
     /// Sends pre-encoded bytes whose whole reply is one `kind`, and waits for it.
     pub(crate) async fn call_raw(
         &self,
-        server: usize,
+        server: &Server,
         bytes: Bytes,
         kind: ReplyKind,
         command: &'static str,
     ) -> Result<Response, Error> {
+        if let Err(retry_in) = server.health.check() {
+            return Err(Error::ServerDown { server: server.name.clone(), retry_in });
+        }
         let inner = &self.inner;
-        let server = &inner.servers[server];
         let conn = server.connection(&inner.config);
         let (tx, rx) = oneshot::channel();
         let round_trip = async {
@@ -135,27 +188,28 @@ impl Client {
             Ok(Ok(response)) => response,
             Ok(Err(error)) => {
                 tracing::debug!(server = %server.name, command, %error, "memcached request failed");
+                if error.is_server_failure() {
+                    self.note_failure(server);
+                }
                 return Err(error);
             }
             Err(_) => {
                 tracing::debug!(server = %server.name, command, "memcached request timed out");
+                self.note_failure(server);
                 return Err(Error::Timeout { server: server.name.clone(), timeout: inner.config.request_timeout });
             }
         };
+        server.health.succeeded();
         match response {
             Response::Error(error) => Err(error_reply(error, &server.name)),
             other => Ok(other),
         }
     }
 
-    pub(crate) fn server_name(&self, server: usize) -> &str {
-        &self.inner.servers[server].name
-    }
-
-    pub(crate) fn unexpected(&self, server: usize, command: &'static str, reply: &Response) -> Error {
+    pub(crate) fn unexpected(&self, server: &Server, command: &'static str, reply: &Response) -> Error {
         let mut text = format!("{reply:?}");
         text.truncate(120);
-        Error::UnexpectedReply { server: self.server_name(server).to_owned(), command, reply: text }
+        Error::UnexpectedReply { server: server.name.clone(), command, reply: text }
     }
 }
 

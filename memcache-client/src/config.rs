@@ -18,6 +18,40 @@ pub enum Protocol {
     Text,
 }
 
+/// How keys are spread over servers. See the crate's ring module docs for the exact algorithms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Distribution {
+    /// Weighted ketama with MD5, exactly as libmemcached (weighted ketama) and twemproxy (`distribution: ketama`,
+    /// `hash: md5`) place keys, so this client can share a pool with them. Adding a server moves only its share
+    /// of the keys.
+    #[default]
+    Ketama,
+    /// Rendezvous (highest random weight) hashing as pymemcache's `HashClient` does it by default: murmur3 of
+    /// `host:port-key`. Weights are ignored.
+    Rendezvous,
+    /// `hash % servers` as libmemcached's modula distribution with its default one-at-a-time hash. Weights are
+    /// ignored, and a change of the server list moves almost every key.
+    Modula,
+}
+
+/// What the client does with the keys of a server that is marked down (after [`Config::failure_limit`]
+/// consecutive failures, for [`Config::retry_interval`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FailurePolicy {
+    /// Requests for its keys fail at once with [`Error::ServerDown`] until the retry interval has passed; the
+    /// ring does not change, so no key moves and nothing is read from a server that does not own it.
+    #[default]
+    FailFast,
+    /// Eject it from the ring, as twemproxy's `auto_eject_hosts: true` does: its keys are redistributed over the
+    /// live servers (the ring is rebuilt over them, with their weights) until the retry interval has passed; then
+    /// it is put back and tried again, and ejected again at once if that try fails. Reads of moved keys miss
+    /// until they are written again, and writes made meanwhile are stranded on the new owner when the server
+    /// comes back.
+    Eject,
+}
+
 /// The largest value a default memcached (`-I 1m`) stores with a short key: the 1 MiB item less the item header,
 /// key and CAS that share the slab chunk. A value over this is refused before it is sent.
 pub const DEFAULT_MAX_VALUE_SIZE: usize = 1024 * 1024 - 512;
@@ -42,6 +76,23 @@ pub struct Config {
     pub queue_depth: usize,
     /// The protocol for item commands. Default [`Protocol::Meta`].
     pub protocol: Protocol,
+    /// How keys map to servers. Default [`Distribution::Ketama`].
+    pub distribution: Distribution,
+    /// What to do with a server marked down. Default [`FailurePolicy::FailFast`].
+    pub failure_policy: FailurePolicy,
+    /// Consecutive failed requests (connect failures, timeouts, broken connections — not error replies) after
+    /// which a server is marked down. Default 5, as libmemcached's `SERVER_FAILURE_LIMIT`. 0 never marks a server
+    /// down.
+    pub failure_limit: u32,
+    /// How long a server stays marked down before requests try it again. Default 2 s, as libmemcached's
+    /// `RETRY_TIMEOUT`.
+    pub retry_interval: Duration,
+    /// The wait before the second connect attempt after a failed one; each further failure doubles it (up to
+    /// [`Config::reconnect_backoff_max`]), with up to a quarter of it added as jitter. Requests that come during
+    /// the wait fail at once with the last connect error. Default 50 ms.
+    pub reconnect_backoff: Duration,
+    /// The longest wait between connect attempts. Default 2 s.
+    pub reconnect_backoff_max: Duration,
 }
 
 impl Default for Config {
@@ -54,6 +105,12 @@ impl Default for Config {
             max_in_flight: 1024,
             queue_depth: 4096,
             protocol: Protocol::Meta,
+            distribution: Distribution::Ketama,
+            failure_policy: FailurePolicy::FailFast,
+            failure_limit: 5,
+            retry_interval: Duration::from_secs(2),
+            reconnect_backoff: Duration::from_millis(50),
+            reconnect_backoff_max: Duration::from_secs(2),
         }
     }
 }
@@ -76,6 +133,11 @@ pub enum Endpoint {
 ///
 /// Parsed from `HOST:PORT[:WEIGHT]` (twemproxy's form; IPv6 hosts in brackets, `[::1]:11211`) or
 /// `unix:/path/to/socket[:WEIGHT]`.
+///
+/// On the ketama ring a server is hashed by `HOST:PORT`, or by `HOST` alone when the port is 11211, exactly as
+/// libmemcached and twemproxy do for an unnamed server. twemproxy also accepts a name after the weight
+/// (`HOST:PORT:WEIGHT NAME`) and then hashes the name instead; such entries are refused here, so a pool that
+/// names its servers cannot silently be placed differently.
 ///
 /// ```
 /// use memcache_client::ServerAddr;

@@ -9,6 +9,10 @@
 //!
 //! Reading and writing happen in one `select!` loop, so a large batch of requests can never deadlock against a
 //! server that is blocked writing replies nobody reads.
+//!
+//! The task never spins reconnecting. It connects when a request comes; after a broken connection the next request
+//! reconnects at once, but after a failed connect attempt the next one waits for an exponential backoff with
+//! jitter ([`Backoff`]), and requests that come meanwhile fail at once with the last connect error.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,6 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::Error;
 use crate::config::{Config, Endpoint, ServerAddr};
+use crate::pool::Backoff;
 use crate::proto::{Assembler, ErrorReply, ProtocolError, ReplyDecoder, ReplyKind, Response};
 
 /// Stop draining the queue into the write buffer past this many bytes; write first.
@@ -39,17 +44,18 @@ pub(crate) struct Command {
 }
 
 /// A cheap handle to a connection task. The task connects on first use, reconnects after a failure when the next
-/// request comes, and shuts the socket down when every handle is gone.
+/// request comes (backing off after failed connects), and shuts the socket down when every handle is gone.
 #[derive(Debug, Clone)]
 pub(crate) struct Connection {
     tx: mpsc::Sender<Command>,
 }
 
 impl Connection {
-    /// Starts the task (it connects lazily). Must be called inside a tokio runtime.
-    pub(crate) fn spawn(addr: ServerAddr, config: Arc<Config>) -> Self {
+    /// Starts the task (it connects lazily). `seed` seeds its backoff jitter. Must be called inside a tokio
+    /// runtime.
+    pub(crate) fn spawn(addr: ServerAddr, config: Arc<Config>, seed: u64) -> Self {
         let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
-        tokio::spawn(run(addr, config, rx));
+        tokio::spawn(run(addr, config, rx, seed));
         Self { tx }
     }
 
@@ -59,16 +65,35 @@ impl Connection {
     }
 }
 
-async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Command>) {
+async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Command>, seed: u64) {
     let server = addr.to_string();
     let decoder = ReplyDecoder::with_max_value(config.max_value_size.saturating_mul(2).max(1 << 20));
+    let mut backoff = Backoff::new(&config, seed);
+    // After a failed connect: no new attempt before this instant; requests until then get this error.
+    let mut backing_off: Option<(tokio::time::Instant, Error)> = None;
     // Idle until a request comes; then connect, serve until the socket fails or every handle is dropped.
     while let Some(first) = rx.recv().await {
+        if let Some((retry_at, error)) = &backing_off
+            && tokio::time::Instant::now() < *retry_at
+        {
+            let _ = first.reply.send(Err(error.clone()));
+            while let Ok(cmd) = rx.try_recv() {
+                let _ = cmd.reply.send(Err(error.clone()));
+            }
+            continue;
+        }
         let connected = match tokio::time::timeout(config.connect_timeout, connect(addr.endpoint())).await {
             Ok(Ok(stream)) => Ok(stream),
             Ok(Err(e)) => Err(Error::Connect { server: server.clone(), source: Arc::new(e) }),
             Err(_) => Err(Error::ConnectTimeout { server: server.clone(), timeout: config.connect_timeout }),
         };
+        match &connected {
+            Ok(_) => {
+                backoff.reset();
+                backing_off = None;
+            }
+            Err(error) => backing_off = Some((tokio::time::Instant::now() + backoff.next_delay(), error.clone())),
+        }
         let mut serving = Serving {
             server: &server,
             decoder,

@@ -69,6 +69,16 @@ pub enum Error {
         /// The configured request timeout.
         timeout: Duration,
     },
+    /// The server is marked down: it failed [`Config::failure_limit`](crate::Config) times in a row. Nothing was
+    /// sent; requests for its keys fail at once like this until `retry_in` has passed (under
+    /// [`FailurePolicy::FailFast`](crate::FailurePolicy); under `Eject` its keys go to other servers meanwhile).
+    #[error("{server} is marked down after repeated failures; retrying in {retry_in:?}")]
+    ServerDown {
+        /// The server.
+        server: String,
+        /// How long until requests try it again.
+        retry_in: Duration,
+    },
     /// The connection failed while the request was in flight (reset, closed by the server, write error).
     #[error("connection to {server} failed: {source}")]
     Io {
@@ -239,6 +249,7 @@ impl Error {
             Error::Timeout { .. }
                 | Error::ConnectTimeout { .. }
                 | Error::Connect { .. }
+                | Error::ServerDown { .. }
                 | Error::Io { .. }
                 | Error::ConnectionReset { .. }
                 | Error::Protocol { .. }
@@ -269,6 +280,7 @@ impl Error {
             Error::ConnectTimeout { .. } => "connect_timeout",
             Error::Connect { .. } => "connect",
             Error::Timeout { .. } => "timeout",
+            Error::ServerDown { .. } => "server_down",
             Error::Io { .. } => "io",
             Error::Protocol { .. } => "protocol",
             Error::ConnectionReset { .. } => "connection_reset",
@@ -286,6 +298,19 @@ impl Error {
             Error::Encode { .. } => "encode",
             Error::InvalidArgument(_) => "invalid_argument",
         }
+    }
+
+    /// Whether the error says the server is unreachable or unresponsive (connect failures, timeouts, broken
+    /// connections): what counts towards marking it down. Error replies and invalid input do not.
+    pub fn is_server_failure(&self) -> bool {
+        matches!(
+            self,
+            Error::Timeout { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Connect { .. }
+                | Error::Io { .. }
+                | Error::ConnectionReset { .. }
+        )
     }
 
     /// Whether the server answered with `ERROR`, `CLIENT_ERROR` or `SERVER_ERROR`.

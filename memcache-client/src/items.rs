@@ -1,6 +1,7 @@
 //! Item commands: get, set and friends, over the meta protocol (or the text protocol when configured).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::future::join_all;
@@ -9,6 +10,8 @@ use crate::Error;
 use crate::client::Client;
 use crate::config::{Protocol, ServerAddr};
 use crate::key::{AsKey, WireKey};
+use crate::multi::MultiGet;
+use crate::pool::Server;
 use crate::proto::{MetaCode, MetaFlag, MetaMode, MetaResponse, ReplyKind, Request, Response, StoreMode, Value};
 
 /// A CAS ("compare and swap") token: the item's version as `gets` read it. Pass it to [`Client::cas`] to store only
@@ -123,7 +126,7 @@ impl Client {
     }
 
     /// Validates the key and picks its server.
-    fn prepare<'k, K: AsKey + ?Sized>(&self, key: &'k K) -> Result<(WireKey<'k>, usize), Error> {
+    fn prepare<'k, K: AsKey + ?Sized>(&self, key: &'k K) -> Result<(WireKey<'k>, Arc<Server>), Error> {
         let wire = WireKey::new(key, self.meta())?;
         let server = self.route(&wire.wire);
         Ok((wire, server))
@@ -195,10 +198,10 @@ impl Client {
                 flags.push(MetaFlag::Ttl(ttl));
             }
             let request = Request::MetaGet { key: &wire.wire, flags: flags.as_slice().into() };
-            return match self.call(server, &request, command).await? {
+            return match self.call(&server, &request, command).await? {
                 Response::Meta(reply) if reply.code == MetaCode::Value => Ok(Some(item_from_meta(reply))),
                 Response::Meta(MetaResponse { code: MetaCode::Miss, .. }) => Ok(None),
-                other => Err(self.unexpected(server, command, &other)),
+                other => Err(self.unexpected(&server, command, &other)),
             };
         }
         let keys: &[&[u8]] = &[&wire.wire];
@@ -208,31 +211,36 @@ impl Client {
             (false, Some(exptime)) => Request::Gat { exptime, keys: keys.into() },
             (true, Some(exptime)) => Request::Gats { exptime, keys: keys.into() },
         };
-        match self.call(server, &request, command).await? {
+        match self.call(&server, &request, command).await? {
             Response::Values(values) if values.len() <= 1 => match values.into_iter().next() {
                 Some(value) if value.key[..] == wire.wire[..] => Ok(Some(item_from_value(value))),
-                Some(value) => Err(self.unexpected(server, command, &Response::Values(vec![value]))),
+                Some(value) => Err(self.unexpected(&server, command, &Response::Values(vec![value]))),
                 None => Ok(None),
             },
-            other => Err(self.unexpected(server, command, &other)),
+            other => Err(self.unexpected(&server, command, &other)),
         }
     }
 
-    /// Reads many items at once: one batch per server, the servers queried concurrently. Returns the hits by key
-    /// (misses are absent).
+    /// Reads many items at once: the keys are split by server, each server gets one batch, and the servers are
+    /// queried concurrently. A server that fails gives an error for each of its keys (in
+    /// [`MultiGet::errors`]) while the other servers' hits still come back: the call as a whole fails only on
+    /// invalid input.
     ///
     /// # Errors
-    /// [`Error::InvalidKey`] for the first bad key, before anything is sent; otherwise the first server failure.
+    /// [`Error::InvalidKey`] for the first bad key, before anything is sent.
     ///
     /// ```no_run
     /// # async fn demo(client: memcache_client::Client) -> Result<(), memcache_client::Error> {
-    /// let hits = client.get_many(["a", "b", "c"]).await?;
-    /// if let Some(item) = hits.get(&b"b"[..]) {
+    /// let result = client.get_many(["a", "b", "c"]).await?;
+    /// if let Some(item) = result.get(b"b") {
     ///     println!("b = {:?}", item.value);
+    /// }
+    /// for (key, error) in result.errors() {
+    ///     eprintln!("{key:?} unavailable: {error}");
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn get_many<I>(&self, keys: I) -> impl Future<Output = Result<HashMap<Bytes, Item>, Error>> + Send
+    pub fn get_many<I>(&self, keys: I) -> impl Future<Output = Result<MultiGet, Error>> + Send
     where
         I: IntoIterator,
         I::Item: AsKey + Send + Sync,
@@ -242,54 +250,82 @@ impl Client {
         self.get_many_collected(keys)
     }
 
-    async fn get_many_collected<K: AsKey + Send + Sync>(&self, keys: Vec<K>) -> Result<HashMap<Bytes, Item>, Error> {
+    async fn get_many_collected<K: AsKey + Send + Sync>(&self, keys: Vec<K>) -> Result<MultiGet, Error> {
         let mut wires = Vec::with_capacity(keys.len());
-        let mut by_server: Vec<Vec<usize>> = vec![Vec::new(); self.inner.servers.len()];
-        for (index, key) in keys.iter().enumerate() {
-            let (wire, server) = self.prepare(key)?;
-            by_server[server].push(index);
-            wires.push(wire);
+        for key in &keys {
+            wires.push(WireKey::new(key, self.meta())?);
         }
-        let mut servers = Vec::new();
+        // One snapshot of the topology for the whole batch, so every key is grouped by the same map.
+        let topology = self.topology();
+        let mut by_server: Vec<Vec<usize>> = vec![Vec::new(); topology.servers.len()];
+        for (index, wire) in wires.iter().enumerate() {
+            by_server[topology.route(&wire.wire)].push(index);
+        }
+        let mut batches = Vec::new();
         let mut calls = Vec::new();
-        for (server, indices) in by_server.iter().enumerate() {
+        for (server, indices) in by_server.into_iter().enumerate() {
             if indices.is_empty() {
                 continue;
             }
-            let (bytes, kind) = self.encode_multi_get(indices, &wires);
-            servers.push(server);
+            let (bytes, kind) = self.encode_multi_get(&indices, &wires);
+            let server = &topology.servers[server];
             calls.push(self.call_raw(server, bytes, kind, "get_many"));
+            batches.push((server, indices));
         }
         drop(wires);
         let results = join_all(calls).await;
-        let mut hits = HashMap::with_capacity(keys.len());
-        for (server, result) in servers.into_iter().zip(results) {
-            match result? {
-                Response::MetaBatch(replies) => {
+        let mut out = MultiGet { hits: HashMap::with_capacity(keys.len()), errors: HashMap::new() };
+        for ((server, indices), result) in batches.into_iter().zip(results) {
+            let mut failure = None;
+            match result {
+                Ok(Response::MetaBatch(replies)) => {
                     for reply in replies {
-                        let reply = reply.map_err(|e| crate::client::error_reply(e, self.server_name(server)))?;
-                        let index = match reply.flags.opaque {
-                            Some(i) if reply.code == MetaCode::Value && (i as usize) < keys.len() => i as usize,
-                            _ => return Err(self.unexpected(server, "get_many", &Response::Meta(reply))),
+                        let reply = match reply {
+                            Ok(reply) => reply,
+                            Err(e) => {
+                                failure = Some(crate::client::error_reply(e, &server.name));
+                                continue;
+                            }
                         };
-                        hits.insert(Bytes::copy_from_slice(keys[index].key_bytes()), item_from_meta(reply));
+                        match reply.flags.opaque {
+                            Some(i) if reply.code == MetaCode::Value && (i as usize) < keys.len() => {
+                                out.hits.insert(
+                                    Bytes::copy_from_slice(keys[i as usize].key_bytes()),
+                                    item_from_meta(reply),
+                                );
+                            }
+                            _ => failure = Some(self.unexpected(server, "get_many", &Response::Meta(reply))),
+                        }
                     }
                 }
-                Response::Values(values) => {
+                Ok(Response::Values(values)) => {
                     for value in values {
                         // Text keys are sent as given, so the echoed key is the caller's key.
-                        hits.insert(value.key.clone(), item_from_value(value));
+                        out.hits.insert(value.key.clone(), item_from_value(value));
                     }
                 }
-                other => return Err(self.unexpected(server, "get_many", &other)),
+                Ok(other) => failure = Some(self.unexpected(server, "get_many", &other)),
+                Err(error) => failure = Some(error),
+            }
+            // A reply that cannot be matched to its key spoils the server's whole batch: every key of it without a
+            // hit gets the error.
+            if let Some(error) = failure {
+                for index in indices {
+                    let key = keys[index].key_bytes();
+                    if !out.hits.contains_key(key) {
+                        out.errors.insert(Bytes::copy_from_slice(key), error.clone());
+                    }
+                }
             }
         }
-        Ok(hits)
+        Ok(out)
     }
 
     fn encode_multi_get(&self, indices: &[usize], wires: &[WireKey<'_>]) -> (Bytes, ReplyKind) {
         let mut buf = BytesMut::with_capacity(indices.len() * 48);
-        if !self.meta() {
+        // One `get k1 k2 ...` is answered as one batch and beats a run of quiet `mg`s (see BENCHMARKS.md), so the
+        // meta run is kept for what only it can carry: binary keys.
+        if !self.meta() || indices.iter().all(|&i| !wires[i].binary) {
             let keys: Vec<&[u8]> = indices.iter().map(|&i| &wires[i].wire[..]).collect();
             Request::Get { keys: keys.into() }.encode(&mut buf);
             return (buf.freeze(), ReplyKind::Retrieval);
@@ -418,15 +454,15 @@ impl Client {
                 flags.push(MetaFlag::CompareCas(token));
             }
             let request = Request::MetaSet { key: &wire.wire, flags: flags.as_slice().into(), data: value };
-            return match self.call(server, &request, command).await? {
+            return match self.call(&server, &request, command).await? {
                 Response::Meta(reply) => match reply.code {
                     MetaCode::Success => Ok(StoreOutcome::Stored),
                     MetaCode::NotStored => Ok(StoreOutcome::NotStored),
                     MetaCode::Exists => Ok(StoreOutcome::Exists),
                     MetaCode::NotFound => Ok(StoreOutcome::NotFound),
-                    _ => Err(self.unexpected(server, command, &Response::Meta(reply))),
+                    _ => Err(self.unexpected(&server, command, &Response::Meta(reply))),
                 },
-                other => Err(self.unexpected(server, command, &other)),
+                other => Err(self.unexpected(&server, command, &other)),
             };
         }
         let (flags, exptime, noreply) = (opts.flags, opts.ttl, false);
@@ -434,12 +470,12 @@ impl Client {
             Some(Cas(cas)) => Request::Cas { key: &wire.wire, flags, exptime, data: value, cas, noreply },
             None => Request::Store { mode, key: &wire.wire, flags, exptime, data: value, noreply },
         };
-        match self.call(server, &request, command).await? {
+        match self.call(&server, &request, command).await? {
             Response::Stored => Ok(StoreOutcome::Stored),
             Response::NotStored => Ok(StoreOutcome::NotStored),
             Response::Exists => Ok(StoreOutcome::Exists),
             Response::NotFound => Ok(StoreOutcome::NotFound),
-            other => Err(self.unexpected(server, command, &other)),
+            other => Err(self.unexpected(&server, command, &other)),
         }
     }
 
@@ -452,16 +488,16 @@ impl Client {
         if self.meta() {
             let flags = Flags::new(&wire);
             let request = Request::MetaDelete { key: &wire.wire, flags: flags.as_slice().into() };
-            return match self.call(server, &request, "delete").await? {
+            return match self.call(&server, &request, "delete").await? {
                 Response::Meta(MetaResponse { code: MetaCode::Success, .. }) => Ok(true),
                 Response::Meta(MetaResponse { code: MetaCode::NotFound, .. }) => Ok(false),
-                other => Err(self.unexpected(server, "delete", &other)),
+                other => Err(self.unexpected(&server, "delete", &other)),
             };
         }
-        match self.call(server, &Request::Delete { key: &wire.wire, noreply: false }, "delete").await? {
+        match self.call(&server, &Request::Delete { key: &wire.wire, noreply: false }, "delete").await? {
             Response::Deleted => Ok(true),
             Response::NotFound => Ok(false),
-            other => Err(self.unexpected(server, "delete", &other)),
+            other => Err(self.unexpected(&server, "delete", &other)),
         }
     }
 
@@ -491,24 +527,24 @@ impl Client {
             let mode = if incr { MetaMode::Increment } else { MetaMode::Decrement };
             flags.push(MetaFlag::ReturnValue).push(MetaFlag::Delta(delta)).push(MetaFlag::Mode(mode));
             let request = Request::MetaArithmetic { key: &wire.wire, flags: flags.as_slice().into() };
-            return match self.call(server, &request, command).await? {
+            return match self.call(&server, &request, command).await? {
                 Response::Meta(reply) if reply.code == MetaCode::Value => {
                     let digits = reply.value.as_deref().unwrap_or_default();
                     match crate::proto::parse_num::<u64>(digits) {
                         Some(n) => Ok(Some(n)),
-                        None => Err(self.unexpected(server, command, &Response::Meta(reply))),
+                        None => Err(self.unexpected(&server, command, &Response::Meta(reply))),
                     }
                 }
                 Response::Meta(MetaResponse { code: MetaCode::NotFound, .. }) => Ok(None),
-                other => Err(self.unexpected(server, command, &other)),
+                other => Err(self.unexpected(&server, command, &other)),
             };
         }
         let (key, noreply) = (&wire.wire[..], false);
         let request = if incr { Request::Incr { key, delta, noreply } } else { Request::Decr { key, delta, noreply } };
-        match self.call(server, &request, command).await? {
+        match self.call(&server, &request, command).await? {
             Response::Number(n) => Ok(Some(n)),
             Response::NotFound => Ok(None),
-            other => Err(self.unexpected(server, command, &other)),
+            other => Err(self.unexpected(&server, command, &other)),
         }
     }
 
@@ -522,16 +558,16 @@ impl Client {
             let mut flags = Flags::new(&wire);
             flags.push(MetaFlag::Ttl(ttl));
             let request = Request::MetaGet { key: &wire.wire, flags: flags.as_slice().into() };
-            return match self.call(server, &request, "touch").await? {
+            return match self.call(&server, &request, "touch").await? {
                 Response::Meta(MetaResponse { code: MetaCode::Success, .. }) => Ok(true),
                 Response::Meta(MetaResponse { code: MetaCode::Miss, .. }) => Ok(false),
-                other => Err(self.unexpected(server, "touch", &other)),
+                other => Err(self.unexpected(&server, "touch", &other)),
             };
         }
-        match self.call(server, &Request::Touch { key: &wire.wire, exptime: ttl, noreply: false }, "touch").await? {
+        match self.call(&server, &Request::Touch { key: &wire.wire, exptime: ttl, noreply: false }, "touch").await? {
             Response::Touched => Ok(true),
             Response::NotFound => Ok(false),
-            other => Err(self.unexpected(server, "touch", &other)),
+            other => Err(self.unexpected(&server, "touch", &other)),
         }
     }
 
@@ -540,13 +576,14 @@ impl Client {
         &self,
         request: Request<'_>,
         command: &'static str,
-    ) -> Result<Vec<(ServerAddr, Response)>, Error> {
-        let calls: Vec<_> = (0..self.inner.servers.len()).map(|server| self.call(server, &request, command)).collect();
+    ) -> Result<Vec<(Arc<Server>, Response)>, Error> {
+        let topology = self.topology();
+        let calls: Vec<_> = topology.servers.iter().map(|server| self.call(server, &request, command)).collect();
         join_all(calls)
             .await
             .into_iter()
-            .zip(self.servers())
-            .map(|(result, addr)| result.map(|response| (addr.clone(), response)))
+            .zip(&topology.servers)
+            .map(|(result, server)| result.map(|response| (server.clone(), response)))
             .collect()
     }
 
@@ -555,9 +592,9 @@ impl Client {
     /// # Errors
     /// The first server's failure.
     pub async fn flush_all(&self, delay: Option<u32>) -> Result<(), Error> {
-        for (addr, response) in self.broadcast(Request::FlushAll { delay, noreply: false }, "flush_all").await? {
+        for (server, response) in self.broadcast(Request::FlushAll { delay, noreply: false }, "flush_all").await? {
             if response != Response::Ok {
-                return Err(self.unexpected(self.route_addr(&addr), "flush_all", &response));
+                return Err(self.unexpected(&server, "flush_all", &response));
             }
         }
         Ok(())
@@ -571,9 +608,9 @@ impl Client {
         self.broadcast(Request::Version, "version")
             .await?
             .into_iter()
-            .map(|(addr, response)| match response {
-                Response::Version(v) => Ok((addr, String::from_utf8_lossy(&v).into_owned())),
-                other => Err(self.unexpected(self.route_addr(&addr), "version", &other)),
+            .map(|(server, response)| match response {
+                Response::Version(v) => Ok((server.addr.clone(), String::from_utf8_lossy(&v).into_owned())),
+                other => Err(self.unexpected(&server, "version", &other)),
             })
             .collect()
     }
@@ -592,12 +629,12 @@ impl Client {
         self.broadcast(Request::Stats { arg: arg.map(str::as_bytes) }, "stats")
             .await?
             .into_iter()
-            .map(|(addr, response)| match response {
+            .map(|(server, response)| match response {
                 Response::Stats(pairs) => {
                     let text = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
-                    Ok((addr, pairs.iter().map(|(k, v)| (text(k), text(v))).collect()))
+                    Ok((server.addr.clone(), pairs.iter().map(|(k, v)| (text(k), text(v))).collect()))
                 }
-                other => Err(self.unexpected(self.route_addr(&addr), "stats", &other)),
+                other => Err(self.unexpected(&server, "stats", &other)),
             })
             .collect()
     }
@@ -607,16 +644,12 @@ impl Client {
     /// # Errors
     /// The first server's failure.
     pub async fn verbosity(&self, level: u32) -> Result<(), Error> {
-        for (addr, response) in self.broadcast(Request::Verbosity { level, noreply: false }, "verbosity").await? {
+        for (server, response) in self.broadcast(Request::Verbosity { level, noreply: false }, "verbosity").await? {
             if response != Response::Ok {
-                return Err(self.unexpected(self.route_addr(&addr), "verbosity", &response));
+                return Err(self.unexpected(&server, "verbosity", &response));
             }
         }
         Ok(())
-    }
-
-    fn route_addr(&self, addr: &ServerAddr) -> usize {
-        self.servers().position(|a| a == addr).unwrap_or(0)
     }
 
     /// `mg <key> v f c t` plus `extra` flags; the raw meta reply (meta protocol only).
@@ -629,9 +662,9 @@ impl Client {
         let mut flags = Flags::new(&wire).as_slice().to_vec();
         flags.extend([MetaFlag::ReturnValue, MetaFlag::ReturnClientFlags, MetaFlag::ReturnCas, MetaFlag::ReturnTtl]);
         flags.extend_from_slice(extra);
-        match self.call(server, &Request::MetaGet { key: &wire.wire, flags: flags.into() }, "mg").await? {
+        match self.call(&server, &Request::MetaGet { key: &wire.wire, flags: flags.into() }, "mg").await? {
             Response::Meta(reply) => Ok(reply),
-            other => Err(self.unexpected(server, "mg", &other)),
+            other => Err(self.unexpected(&server, "mg", &other)),
         }
     }
 
@@ -646,9 +679,9 @@ impl Client {
         self.check_value(key.key_bytes(), value)?;
         let mut flags = Flags::new(&wire).as_slice().to_vec();
         flags.extend_from_slice(extra);
-        match self.call(server, &Request::MetaSet { key: &wire.wire, flags: flags.into(), data: value }, "ms").await? {
+        match self.call(&server, &Request::MetaSet { key: &wire.wire, flags: flags.into(), data: value }, "ms").await? {
             Response::Meta(reply) => Ok(reply.code),
-            other => Err(self.unexpected(server, "ms", &other)),
+            other => Err(self.unexpected(&server, "ms", &other)),
         }
     }
 
@@ -661,9 +694,9 @@ impl Client {
         let (wire, server) = self.prepare(key)?;
         let mut flags = Flags::new(&wire).as_slice().to_vec();
         flags.extend_from_slice(extra);
-        match self.call(server, &Request::MetaDelete { key: &wire.wire, flags: flags.into() }, "md").await? {
+        match self.call(&server, &Request::MetaDelete { key: &wire.wire, flags: flags.into() }, "md").await? {
             Response::Meta(reply) => Ok(reply.code),
-            other => Err(self.unexpected(server, "md", &other)),
+            other => Err(self.unexpected(&server, "md", &other)),
         }
     }
 

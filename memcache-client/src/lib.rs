@@ -6,9 +6,17 @@
 //! - One connection per server carries many concurrent requests: requests from all tasks are written together and
 //!   replies matched in order. A request that times out or whose future is dropped never desynchronises the
 //!   connection.
+//! - Many servers: keys are placed by weighted ketama exactly as libmemcached and twemproxy place them (or
+//!   pymemcache's rendezvous, or modula: [`Distribution`]); multi-key reads fan out per server and return per-key
+//!   errors ([`MultiGet`]); a failing server is marked down and either fails fast ([`Error::ServerDown`]) or is
+//!   ejected from the ring ([`FailurePolicy`]); [`Client::set_servers`] changes the list at run time.
 //! - Keys and values are checked before anything is sent ([`Error::InvalidKey`], [`Error::ValueTooLarge`]): no key
 //!   can smuggle a command onto the wire. Arbitrary bytes can still be keys, as a [`BinaryKey`].
 //! - Misses, `NOT_STORED`, `EXISTS` and `NOT_FOUND` are values ([`Option`], [`StoreOutcome`], `bool`), not errors.
+//! - [`typed`]: values that carry their schema. [`Client::typed`] stores serde types in an envelope naming their
+//!   type, schema version, schema fingerprint and codec; data written by another type or another version is
+//!   rejected ([`Error::UnexpectedVersion`], ...) or treated as a miss, never decoded into garbage. Read-through
+//!   caching with stampede protection: [`TypedClient::get_or_compute`].
 //! - [`proto`] is the sans-IO codec underneath, usable on its own.
 //!
 //! ```no_run
@@ -32,13 +40,16 @@ mod conn;
 mod error;
 mod items;
 mod key;
+mod multi;
+mod pool;
 pub mod proto;
 mod ring;
 pub mod typed;
 
 pub use client::Client;
-pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Endpoint, Protocol, ServerAddr};
+pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Distribution, Endpoint, FailurePolicy, Protocol, ServerAddr};
 pub use error::Error;
 pub use items::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
+pub use multi::MultiGet;
 pub use typed::{Cacheable, DecodePolicy, TypedClient};

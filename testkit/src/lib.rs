@@ -1,4 +1,5 @@
-//! Test support: real `memcached` processes on free loopback ports, killed on drop, and a seeded generator.
+//! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, and a
+//! seeded generator.
 //!
 //! Tests talk to real servers, never to mocks. Each [`Memcached`] runs its own process on a port the OS handed
 //! out, so tests run in parallel without sharing state.
@@ -19,6 +20,7 @@ pub struct Memcached {
     /// The TCP port (0 for a Unix-socket server).
     pub port: u16,
     socket: Option<PathBuf>,
+    args: Vec<String>,
 }
 
 /// How many times to try connecting to a freshly started server before giving up. Each refused connect returns
@@ -33,22 +35,42 @@ impl Memcached {
 
     /// A server with extra command-line arguments.
     pub fn start_with(args: &[&str]) -> Self {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         for _ in 0..20 {
             let port = free_port();
-            let mut child = Command::new(memcached_bin())
-                .args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
-                .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("memcached must be installed (scripts/test installs it)");
-            if wait_ready(&mut child, || TcpStream::connect(("127.0.0.1", port)).is_ok()) {
-                return Self { child, port, socket: None };
+            if let Some(child) = spawn_tcp(port, &args) {
+                return Self { child, port, socket: None, args };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("memcached did not start on any of 20 free ports");
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process with SIGKILL (`kill -9`) and reaps it; the port is free for [`Memcached::restart`].
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts memcached again on the same port with the same arguments (after [`Memcached::kill`]; a running
+    /// process is killed first). Its items are gone, as after any restart.
+    ///
+    /// # Panics
+    /// If the port cannot be bound again within a bounded number of attempts.
+    pub fn restart(&mut self) {
+        assert!(self.socket.is_none(), "restart is for TCP servers");
+        self.kill();
+        for _ in 0..50 {
+            if let Some(child) = spawn_tcp(self.port, &self.args) {
+                self.child = child;
+                return;
+            }
+        }
+        panic!("memcached did not restart on port {}", self.port);
     }
 
     /// A server listening on a Unix socket only.
@@ -64,7 +86,7 @@ impl Memcached {
             .expect("memcached must be installed");
         let ready = wait_ready(&mut child, || std::os::unix::net::UnixStream::connect(&path).is_ok());
         assert!(ready, "memcached did not start on {}", path.display());
-        Self { child, port: 0, socket: Some(path) }
+        Self { child, port: 0, socket: Some(path), args: Vec::new() }
     }
 
     /// `127.0.0.1:PORT` or `unix:/path`.
@@ -113,6 +135,96 @@ impl Drop for Memcached {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// Starts memcached on `port`; `None` if it exited (port taken) or never listened.
+fn spawn_tcp(port: u16, args: &[String]) -> Option<Child> {
+    let mut child = Command::new(memcached_bin())
+        .args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("memcached must be installed (scripts/test installs it)");
+    if wait_ready(&mut child, || TcpStream::connect(("127.0.0.1", port)).is_ok()) {
+        return Some(child);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// One twemproxy (`nutcracker`) process with one memcached pool, on a free loopback port; killed when dropped.
+///
+/// The pool uses `hash: md5` and `distribution: ketama`, and never ejects hosts, so its placement is the plain
+/// weighted ketama ring over the servers as given.
+pub struct Nutcracker {
+    child: Child,
+    /// The port it listens on for clients (127.0.0.1).
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl Nutcracker {
+    /// Starts nutcracker in front of `servers`, each written as twemproxy takes it (`127.0.0.1:PORT:WEIGHT`).
+    ///
+    /// # Panics
+    /// If nutcracker is not installed or does not listen within a bounded number of attempts.
+    pub fn start(servers: &[String]) -> Self {
+        for _ in 0..20 {
+            let port = free_port();
+            let stats_port = free_port();
+            let dir = std::env::temp_dir().join(format!("memkit-nutcracker-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let mut yaml = format!(
+                "memkit:\n  listen: 127.0.0.1:{port}\n  hash: md5\n  distribution: ketama\n  \
+                 auto_eject_hosts: false\n  timeout: 2000\n  servers:\n"
+            );
+            for server in servers {
+                yaml.push_str(&format!("   - {server}\n"));
+            }
+            let conf = dir.join("nutcracker.yml");
+            std::fs::write(&conf, yaml).expect("write nutcracker.yml");
+            let path = |name: &str| dir.join(name).to_str().expect("utf-8 temp path").to_owned();
+            let mut child = Command::new(nutcracker_bin())
+                .args(["-c", &path("nutcracker.yml"), "-o", &path("nutcracker.log"), "-p", &path("nutcracker.pid")])
+                // The stats listener defaults to 0.0.0.0:22222: keep it on loopback and on a free port.
+                .args(["-a", "127.0.0.1", "-s", &stats_port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nutcracker must be installed (scripts/ensure-deps installs it)");
+            if wait_ready(&mut child, || TcpStream::connect(("127.0.0.1", port)).is_ok()) {
+                return Self { child, port, dir };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        panic!("nutcracker did not start on any of 20 free ports");
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Nutcracker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn nutcracker_bin() -> String {
+    if let Ok(bin) = std::env::var("NUTCRACKER_BIN") {
+        return bin;
+    }
+    // Debian installs it in /usr/sbin, which is not on every user's PATH.
+    let sbin = "/usr/sbin/nutcracker";
+    if std::path::Path::new(sbin).exists() { sbin.to_owned() } else { "nutcracker".to_owned() }
 }
 
 fn memcached_bin() -> String {

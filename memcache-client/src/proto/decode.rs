@@ -57,7 +57,7 @@ impl ReplyDecoder {
     ///
     /// Data blocks are not copied: the values handed back share the buffer's memory.
     pub fn decode(&self, kind: ReplyKind, buf: &mut BytesMut) -> Result<Option<Response>, ProtocolError> {
-        let mut sink = Sink::Ranges(Vec::new());
+        let mut sink = Sink::ranges();
         match self.parse_into(kind, buf, &mut sink)? {
             Some((mut response, used)) => {
                 let frame = buf.split_to(used).freeze();
@@ -72,7 +72,7 @@ impl ReplyDecoder {
     /// block) or of a quiet meta run, or its end. Lets a connection consume a long reply as it arrives instead of
     /// re-parsing it from the start on every read.
     fn decode_part(&self, kind: ReplyKind, buf: &mut BytesMut) -> Result<Option<Part>, ProtocolError> {
-        let mut sink = Sink::Ranges(Vec::new());
+        let mut sink = Sink::ranges();
         let Some((line, pos)) = self.line(buf, 0)? else { return Ok(None) };
         let parsed = match kind {
             ReplyKind::Retrieval if line == b"END" => Some((Part::End, pos)),
@@ -342,32 +342,39 @@ impl Assembler {
 /// frozen reply without copying.
 enum Sink {
     Copy,
-    Ranges(Vec<Range<usize>>),
+    // Most replies carry at most one data block: keep it inline, so decoding one allocates nothing here.
+    Ranges { first: Option<Range<usize>>, rest: Vec<Range<usize>> },
 }
 
 impl Sink {
+    fn ranges() -> Self {
+        Sink::Ranges { first: None, rest: Vec::new() }
+    }
+
     fn take(&mut self, src: &[u8], range: Range<usize>) -> Bytes {
         match self {
             Sink::Copy => Bytes::copy_from_slice(&src[range]),
-            Sink::Ranges(ranges) => {
-                ranges.push(range);
+            Sink::Ranges { first: first @ None, .. } => {
+                *first = Some(range);
+                Bytes::new()
+            }
+            Sink::Ranges { rest, .. } => {
+                rest.push(range);
                 Bytes::new()
             }
         }
     }
 
     fn fill_one(&self, slot: &mut Bytes, frame: &Bytes) {
-        if let Sink::Ranges(ranges) = self
-            && let Some(range) = ranges.first()
-        {
+        if let Sink::Ranges { first: Some(range), .. } = self {
             *slot = frame.slice(range.clone());
         }
     }
 
     /// Puts each noted range into its data slot, in the order the parser met them.
     fn fill(self, response: &mut Response, frame: &Bytes) {
-        let Sink::Ranges(ranges) = self else { return };
-        let mut ranges = ranges.into_iter();
+        let Sink::Ranges { first, rest } = self else { return };
+        let mut ranges = first.into_iter().chain(rest);
         let mut next = |slot: &mut Bytes| {
             if let Some(range) = ranges.next() {
                 *slot = frame.slice(range);

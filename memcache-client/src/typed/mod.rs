@@ -41,7 +41,6 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -52,7 +51,7 @@ pub use compute::ComputeOptions;
 pub use envelope::{ENVELOPE_FLAGS, Schema};
 
 use crate::key::AsKey;
-use crate::{Cas, Client, Error, StoreOptions, StoreOutcome};
+use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
 
 /// A type that can be cached as a typed value: serde, plus a stable name and a schema version.
 ///
@@ -228,26 +227,30 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         }
     }
 
-    /// Reads many values at once; returns the hits by key. Rejected values follow the policy: under `Strict` the
-    /// first one fails the call, under `TreatAsMiss` they are absent.
+    /// Reads many values at once, as [`Client::get_many`] does: the result carries the decoded hits and, per key,
+    /// the errors. A key whose server failed has that error; a value this type must not decode follows the policy:
+    /// under `Strict` its rejection is that key's error (the other keys still decode), under `TreatAsMiss` it is
+    /// absent, a miss.
     ///
     /// # Errors
-    /// As [`Client::get_many`], plus rejections under `Strict`.
-    pub async fn get_many<I>(&self, keys: I) -> Result<HashMap<Bytes, T>, Error>
+    /// As [`Client::get_many`]: only invalid input fails the whole call.
+    pub async fn get_many<I>(&self, keys: I) -> Result<MultiGet<T>, Error>
     where
         I: IntoIterator,
         I::Item: AsKey + Send + Sync,
     {
-        let items = self.client.get_many(keys).await?;
-        let mut out = HashMap::with_capacity(items.len());
+        let (items, errors) = self.client.get_many(keys).await?.into_parts();
+        let mut out = MultiGet { hits: HashMap::with_capacity(items.len()), errors };
         for (key, item) in items {
             match self.decode(&key, item.flags, &item.value) {
                 Ok(value) => {
-                    out.insert(key, value);
+                    out.hits.insert(key, value);
                 }
                 Err(error) => {
                     // get_many reads without CAS tokens, so a rejected entry is never deleted from here.
-                    self.reject(&key[..], None, error).await?;
+                    if let Err(error) = self.reject(&key[..], None, error).await {
+                        out.errors.insert(key, error);
+                    }
                 }
             }
         }

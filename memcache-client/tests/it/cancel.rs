@@ -61,7 +61,7 @@ async fn cancelled_requests_never_desynchronise() {
     for t in 0..TASKS {
         assert_eq!(client.get(&format!("key{t}")).await.unwrap().unwrap().value, format!("value{t}"));
     }
-    let hits = client.get_many((0..TASKS).map(|t| format!("key{t}"))).await.unwrap();
+    let hits = client.get_many((0..TASKS).map(|t| format!("key{t}"))).await.unwrap().into_complete().unwrap();
     assert_eq!(hits.len() as u64, TASKS);
 }
 

@@ -146,12 +146,12 @@ async fn get_many(client: &Client) {
         assert!(client.set(&key, format!("value{i}"), StoreOptions::default()).await.unwrap().is_stored());
     }
     let keys: Vec<String> = (0..60).map(|i| format!("key{i}")).collect();
-    let hits = client.get_many(&keys).await.unwrap();
+    let hits = client.get_many(&keys).await.unwrap().into_complete().unwrap();
     assert_eq!(hits.len(), 50, "misses are absent");
     for i in 0..50 {
         assert_eq!(hits[format!("key{i}").as_bytes()].value, format!("value{i}"));
     }
-    assert!(client.get_many(Vec::<&str>::new()).await.unwrap().is_empty());
+    assert!(client.get_many(Vec::<&str>::new()).await.unwrap().into_complete().unwrap().is_empty());
     match client.get_many(["fine", "not fine"]).await {
         Err(Error::InvalidKey { key, reason: InvalidKeyReason::ForbiddenByte { byte: b' ', position: 3 } }) => {
             assert_eq!(key, "not fine")
@@ -234,7 +234,7 @@ async fn binary_keys_travel_base64_over_meta() {
     let key = BinaryKey(&b"\x00 bin\r\nary\xff"[..]);
     assert!(client.set(&key, "bin", StoreOptions::default()).await.unwrap().is_stored());
     assert_eq!(client.get(&key).await.unwrap().unwrap().value, "bin");
-    let hits = client.get_many([key, BinaryKey(&b"other"[..])]).await.unwrap();
+    let hits = client.get_many([key, BinaryKey(&b"other"[..])]).await.unwrap().into_complete().unwrap();
     assert_eq!(hits[&b"\x00 bin\r\nary\xff"[..]].value, "bin");
     assert_eq!(hits.len(), 1);
     assert!(client.delete(&key).await.unwrap());

@@ -45,7 +45,7 @@ async fn protocol_bytes_in_values_round_trip(client: &Client) {
         assert_eq!(client.get(&key).await.unwrap().unwrap().value, value);
     }
     let keys: Vec<String> = (0..values.len()).map(|i| format!("v{i}")).collect();
-    let hits = client.get_many(&keys).await.unwrap();
+    let hits = client.get_many(&keys).await.unwrap().into_complete().unwrap();
     for (i, value) in values.iter().enumerate() {
         assert_eq!(hits[keys[i].as_bytes()].value, value);
     }

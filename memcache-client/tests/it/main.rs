@@ -4,6 +4,7 @@ mod support;
 
 mod cancel;
 mod close;
+mod cluster;
 mod commands;
 mod injection;
 mod timeout;

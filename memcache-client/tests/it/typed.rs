@@ -68,7 +68,7 @@ async fn round_trip_and_every_typed_command() {
     assert!(products.cas("p", &dearer, cas, 0).await.unwrap().is_stored());
     assert!(!products.cas("p", &lamp(), cas, 0).await.unwrap().is_stored(), "the token is stale now");
     assert!(products.touch("p", 100).await.unwrap());
-    let many = products.get_many(["p", "absent"]).await.unwrap();
+    let many = products.get_many(["p", "absent"]).await.unwrap().into_complete().unwrap();
     assert_eq!(many.len(), 1);
     assert_eq!(many[&b"p"[..]], dearer);
     assert!(products.delete("p").await.unwrap());
@@ -88,14 +88,18 @@ async fn v1_written_v2_read_under_each_policy() {
         }
         other => panic!("expected UnexpectedVersion, got {other:?}"),
     }
-    match strict.get_many(["p"]).await {
-        Err(Error::UnexpectedVersion { expected: 2, found: 1, .. }) => {}
+    // Under Strict a rejection is the key's own error; the call as a whole succeeds.
+    let many = strict.get_many(["p"]).await.unwrap();
+    assert!(many.hits().is_empty());
+    match many.error("p") {
+        Some(Error::UnexpectedVersion { expected: 2, found: 1, .. }) => {}
         other => panic!("expected UnexpectedVersion, got {other:?}"),
     }
 
     let lenient = client.typed::<v2::Product>();
     assert_eq!(lenient.get("p").await.unwrap(), None, "TreatAsMiss is the default");
-    assert!(lenient.get_many(["p"]).await.unwrap().is_empty());
+    let many = lenient.get_many(["p"]).await.unwrap();
+    assert!(many.hits().is_empty() && many.is_complete(), "TreatAsMiss turns the rejection into a miss");
     assert!(client.get("p").await.unwrap().is_some(), "without delete the v1 entry stays for v1 readers");
 
     let cleaning = client.typed::<v2::Product>().with_policy(DecodePolicy::TreatAsMiss { delete: true });

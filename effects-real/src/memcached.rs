@@ -1,0 +1,222 @@
+//! The cache on real memcached, through `memcache_client`'s typed layer.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use effects::{Cache, CacheError, Cacheable, CasToken, DecodePolicy, RejectReason, StoreOutcome, check_key};
+use memcache_client::typed::{Bincode, ENVELOPE_FLAGS, Schema, TypedClient, envelope};
+use memcache_client::{Cas, Client, StoreOptions};
+use serde::{Deserialize, Serialize};
+
+/// An `effects::Cacheable` seen as a `memcache_client::Cacheable`: the same name, version and fingerprint, and
+/// (`serde(transparent)`) the same bytes, so values are interchangeable with code using the client directly.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct Adapted<T>(T);
+
+impl<T: Cacheable> memcache_client::Cacheable for Adapted<T> {
+    const TYPE_NAME: &'static str = T::TYPE_NAME;
+    const VERSION: u32 = T::VERSION;
+
+    fn schema_fingerprint() -> u64 {
+        T::schema_fingerprint()
+    }
+}
+
+/// [`Cache`] on memcached: the client's typed envelopes (bincode), its decode policy, metrics and stampede-protected
+/// `get_or_compute`. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct MemcachedCache {
+    client: Client,
+    policy: DecodePolicy,
+}
+
+impl MemcachedCache {
+    /// A cache over `client` with the default policy (rejected values are misses).
+    pub fn new(client: Client) -> Self {
+        Self { client, policy: DecodePolicy::default() }
+    }
+
+    /// This cache with another decode policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: DecodePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The client underneath.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn typed<T: Cacheable>(&self) -> TypedClient<Adapted<T>, Bincode> {
+        let policy = match self.policy {
+            DecodePolicy::Strict => memcache_client::DecodePolicy::Strict,
+            other => memcache_client::DecodePolicy::TreatAsMiss { delete: other.deletes() },
+        };
+        self.client.typed::<Adapted<T>>().with_policy(policy)
+    }
+
+    async fn store<T: Cacheable>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: u32,
+        cas: Option<CasToken>,
+        mode: Mode,
+    ) -> Result<StoreOutcome, CacheError> {
+        check_key(key)?;
+        let schema = Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() };
+        let bytes = envelope::encode::<T, Bincode>(&schema, key.as_bytes(), value).map_err(map_error)?;
+        let options = StoreOptions::default().ttl(ttl).flags(ENVELOPE_FLAGS);
+        let outcome = match (mode, cas) {
+            (Mode::Set, _) => self.client.set(key, bytes, options).await,
+            (Mode::Add, _) => self.client.add(key, bytes, options).await,
+            (Mode::Replace, _) => self.client.replace(key, bytes, options).await,
+            (Mode::Cas, Some(CasToken(c))) => self.client.cas(key, bytes, Cas(c), options).await,
+            (Mode::Cas, None) => unreachable!("cas without a token"),
+        };
+        outcome.map(map_outcome).map_err(map_error)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Set,
+    Add,
+    Replace,
+    Cas,
+}
+
+fn map_outcome(outcome: memcache_client::StoreOutcome) -> StoreOutcome {
+    match outcome {
+        memcache_client::StoreOutcome::Stored => StoreOutcome::Stored,
+        memcache_client::StoreOutcome::NotStored => StoreOutcome::NotStored,
+        memcache_client::StoreOutcome::Exists => StoreOutcome::Exists,
+        memcache_client::StoreOutcome::NotFound => StoreOutcome::NotFound,
+    }
+}
+
+/// Maps the client's error onto the capability's, keeping the distinctions handlers act on.
+pub(crate) fn map_error(error: memcache_client::Error) -> CacheError {
+    use memcache_client::Error as E;
+    let lossy = |key: &[u8]| String::from_utf8_lossy(key).into_owned();
+    let reason = match error.kind() {
+        "not_enveloped" => Some(RejectReason::NotEnveloped),
+        "unexpected_type" => Some(RejectReason::UnexpectedType),
+        "unexpected_version" => Some(RejectReason::UnexpectedVersion),
+        "schema_mismatch" => Some(RejectReason::SchemaMismatch),
+        "unexpected_codec" => Some(RejectReason::UnexpectedCodec),
+        "corrupt" => Some(RejectReason::Corrupt),
+        "decode" => Some(RejectReason::Decode),
+        _ => None,
+    };
+    match error {
+        _ if error.is_timeout() => CacheError::Timeout { message: error.to_string() },
+        E::InvalidKey { key, reason } => CacheError::InvalidKey {
+            key: lossy(&key),
+            reason: match reason {
+                memcache_client::InvalidKeyReason::Empty => "empty",
+                memcache_client::InvalidKeyReason::TooLong { .. } => "longer than 250 bytes",
+                _ => "contains whitespace or control bytes",
+            },
+        },
+        E::ValueTooLarge { key, size, limit } => CacheError::ValueTooLarge { key: lossy(&key), size, limit },
+        E::Encode { key, type_name, message } => CacheError::Encode { key: lossy(&key), type_name, message },
+        E::NotEnveloped { key, .. }
+        | E::UnexpectedType { key, .. }
+        | E::UnexpectedVersion { key, .. }
+        | E::SchemaMismatch { key, .. }
+        | E::UnexpectedCodec { key, .. }
+        | E::Corrupt { key, .. }
+        | E::Decode { key, .. } => {
+            CacheError::Rejected { key: lossy(&key), type_name: "", reason: reason.unwrap_or(RejectReason::Corrupt) }
+        }
+        error if error.is_retryable() => CacheError::Unavailable { message: error.to_string() },
+        error => CacheError::Server { message: error.to_string() },
+    }
+}
+
+/// `map_error`, naming the reader's type in rejections.
+fn map_for<T: Cacheable>(error: memcache_client::Error) -> CacheError {
+    match map_error(error) {
+        CacheError::Rejected { key, reason, .. } => CacheError::Rejected { key, type_name: T::TYPE_NAME, reason },
+        other => other,
+    }
+}
+
+impl Cache for MemcachedCache {
+    async fn get<T: Cacheable>(&self, key: &str) -> Result<Option<T>, CacheError> {
+        Ok(self.gets::<T>(key).await?.map(|(v, _)| v))
+    }
+
+    async fn gets<T: Cacheable>(&self, key: &str) -> Result<Option<(T, CasToken)>, CacheError> {
+        check_key(key)?;
+        let hit = self.typed::<T>().gets(key).await.map_err(map_for::<T>)?;
+        Ok(hit.map(|(Adapted(v), Cas(c))| (v, CasToken(c))))
+    }
+
+    async fn get_many<T: Cacheable>(&self, keys: &[&str]) -> Result<BTreeMap<String, T>, CacheError> {
+        // One `gets` per key, pipelined on the client's connection: this does not depend on the shape of the
+        // client's multi-get result, which is being reworked.
+        let typed = self.typed::<T>();
+        let mut out = BTreeMap::new();
+        for key in keys {
+            check_key(key)?;
+            if let Some((Adapted(value), _)) = typed.gets(*key).await.map_err(map_for::<T>)? {
+                out.insert((*key).to_owned(), value);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.store(key, value, ttl, None, Mode::Set).await
+    }
+
+    async fn add<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.store(key, value, ttl, None, Mode::Add).await
+    }
+
+    async fn replace<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.store(key, value, ttl, None, Mode::Replace).await
+    }
+
+    async fn cas<T: Cacheable>(
+        &self,
+        key: &str,
+        value: &T,
+        cas: CasToken,
+        ttl: u32,
+    ) -> Result<StoreOutcome, CacheError> {
+        self.store(key, value, ttl, Some(cas), Mode::Cas).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        check_key(key)?;
+        self.client.delete(key).await.map_err(map_error)
+    }
+
+    async fn touch(&self, key: &str, ttl: u32) -> Result<bool, CacheError> {
+        check_key(key)?;
+        self.client.touch(key, ttl).await.map_err(map_error)
+    }
+
+    async fn get_or_compute<T, F, Fut, E>(&self, key: &str, ttl: u32, compute: F) -> Result<T, E>
+    where
+        T: Cacheable,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<T, E>> + Send,
+        E: Send,
+    {
+        if check_key(key).is_err() {
+            return compute().await;
+        }
+        let typed = self.typed::<T>();
+        let compute = move || {
+            let fut = compute();
+            async move { fut.await.map(Adapted) }
+        };
+        typed.get_or_compute(key, ttl, compute).await.map(|Adapted(v)| v)
+    }
+}

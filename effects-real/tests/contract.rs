@@ -1,0 +1,292 @@
+//! Contract suites: one cache suite run against the sandbox cache, the in-process cache and real memcached; one
+//! store suite run against the in-memory store and SQLite. The sandbox cannot drift from the real thing without a
+//! suite going red here.
+
+use std::time::Duration;
+
+use effects::memory::MemoryCacheConfig;
+use effects::sandbox::{MemoryStore, Sandbox};
+use effects::{
+    Cache, CacheError, CasToken, DecodePolicy, Effects, MAX_RELATIVE_TTL, Record, RejectReason, Store, StoreError,
+    StoreOutcome, Transaction,
+};
+use effects_real::{MemcachedCache, SqliteStore, in_process_cache};
+use memkit_testkit::Memcached;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct ProductV1 {
+    name: String,
+    price: u64,
+}
+effects::cacheable!(ProductV1, "contract.Product", version = 1);
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct ProductV2 {
+    name: String,
+    price: u64,
+    currency: String,
+}
+effects::cacheable!(ProductV2, "contract.Product", version = 2);
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Customer {
+    name: String,
+}
+effects::cacheable!(Customer, "contract.Customer", version = 1);
+
+fn lamp(price: u64) -> ProductV1 {
+    ProductV1 { name: "lamp".into(), price }
+}
+
+/// The cache contract. `advance` moves the implementation's clock when it can (the sandbox); real memcached's
+/// clock cannot be moved, so expiry there is checked with an absolute time in the past, which expires at once.
+async fn cache_contract<C: Cache>(c: &C, advance: Option<&dyn Fn(Duration)>) {
+    // Misses, round trips, add/replace.
+    assert_eq!(c.get::<ProductV1>("p:missing").await, Ok(None));
+    assert_eq!(c.set("p:1", &lamp(10), 0).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.get::<ProductV1>("p:1").await, Ok(Some(lamp(10))));
+    assert_eq!(c.add("p:1", &lamp(11), 0).await, Ok(StoreOutcome::NotStored));
+    assert_eq!(c.replace("p:none", &lamp(11), 0).await, Ok(StoreOutcome::NotStored));
+    assert_eq!(c.add("p:2", &lamp(20), 0).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.replace("p:2", &lamp(21), 0).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.get::<ProductV1>("p:2").await, Ok(Some(lamp(21))));
+
+    // CAS.
+    let (_, stale) = c.gets::<ProductV1>("p:1").await.unwrap().unwrap();
+    assert_eq!(c.set("p:1", &lamp(12), 0).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.cas("p:1", &lamp(13), stale, 0).await, Ok(StoreOutcome::Exists));
+    let (value, fresh) = c.gets::<ProductV1>("p:1").await.unwrap().unwrap();
+    assert_eq!(value, lamp(12));
+    assert_eq!(c.cas("p:1", &lamp(13), fresh, 0).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.get::<ProductV1>("p:1").await, Ok(Some(lamp(13))));
+    assert_eq!(c.cas("p:none", &lamp(1), CasToken(fresh.0), 0).await, Ok(StoreOutcome::NotFound));
+
+    // Delete and touch.
+    assert_eq!(c.delete("p:2").await, Ok(true));
+    assert_eq!(c.delete("p:2").await, Ok(false));
+    assert_eq!(c.get::<ProductV1>("p:2").await, Ok(None));
+    assert_eq!(c.touch("p:1", 0).await, Ok(true));
+    assert_eq!(c.touch("p:2", 0).await, Ok(false));
+
+    // get_many: hits only, in key order.
+    let _ = c.set("m:b", &lamp(2), 0).await.unwrap();
+    let _ = c.set("m:a", &lamp(1), 0).await.unwrap();
+    let hits = c.get_many::<ProductV1>(&["m:b", "m:none", "m:a"]).await.unwrap();
+    assert_eq!(hits.into_iter().collect::<Vec<_>>(), [("m:a".to_owned(), lamp(1)), ("m:b".to_owned(), lamp(2))]);
+
+    // Expiry: an absolute time in the past expires at once.
+    assert_eq!(c.set("t:past", &lamp(1), MAX_RELATIVE_TTL + 1).await, Ok(StoreOutcome::Stored));
+    assert_eq!(c.get::<ProductV1>("t:past").await, Ok(None));
+    if let Some(advance) = advance {
+        let _ = c.set("t:10s", &lamp(1), 10).await.unwrap();
+        advance(Duration::from_secs(9));
+        assert!(c.get::<ProductV1>("t:10s").await.unwrap().is_some());
+        advance(Duration::from_secs(1));
+        assert_eq!(c.get::<ProductV1>("t:10s").await, Ok(None));
+    }
+
+    // Versioned rejection: another version or another type under the key is a miss (default policy).
+    let _ = c.set("v:1", &lamp(1), 0).await.unwrap();
+    assert_eq!(c.get::<ProductV2>("v:1").await, Ok(None));
+    assert_eq!(c.get::<Customer>("v:1").await, Ok(None));
+    assert_eq!(c.get::<ProductV1>("v:1").await, Ok(Some(lamp(1))), "a rejection does not delete by default");
+
+    // Refused before anything is stored.
+    assert!(matches!(c.set("k y", &lamp(1), 0).await, Err(CacheError::InvalidKey { .. })));
+    assert!(matches!(c.get::<ProductV1>(&"k".repeat(251)).await, Err(CacheError::InvalidKey { .. })));
+    let huge = ProductV1 { name: "x".repeat(2 * 1024 * 1024), price: 0 };
+    assert!(matches!(c.set("big", &huge, 0).await, Err(CacheError::ValueTooLarge { .. })));
+
+    // get_or_compute: computes once, then hits; a wrong version is recomputed; a compute error caches nothing.
+    let computed = c.get_or_compute("goc:1", 60, || async { Ok::<_, StoreError>(lamp(7)) }).await;
+    assert_eq!(computed, Ok(lamp(7)));
+    let hit = c.get_or_compute("goc:1", 60, || async { Ok::<_, StoreError>(lamp(8)) }).await;
+    assert_eq!(hit, Ok(lamp(7)));
+    let upgraded = ProductV2 { name: "lamp".into(), price: 7, currency: "EUR".into() };
+    let recomputed = c.get_or_compute("goc:1", 60, || async { Ok::<_, StoreError>(upgraded.clone()) }).await;
+    assert_eq!(recomputed, Ok(upgraded));
+    let failed = c
+        .get_or_compute("goc:2", 60, || async { Err::<ProductV1, _>(StoreError::Unavailable { message: "x".into() }) })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Unavailable { .. })));
+    assert_eq!(c.get::<ProductV1>("goc:2").await, Ok(None));
+}
+
+/// Under the strict policy a rejected value is an error naming the reason.
+async fn strict_contract<C: Cache>(c: &C) {
+    let _ = c.set("s:1", &lamp(1), 0).await.unwrap();
+    assert!(matches!(
+        c.get::<ProductV2>("s:1").await,
+        Err(CacheError::Rejected { reason: RejectReason::UnexpectedVersion, type_name: "contract.Product", .. })
+    ));
+    assert!(matches!(
+        c.get::<Customer>("s:1").await,
+        Err(CacheError::Rejected { reason: RejectReason::UnexpectedType, .. })
+    ));
+}
+
+mod cache {
+    use super::*;
+
+    #[test]
+    fn sandbox_cache() {
+        let fx = Sandbox::new(1);
+        let clock = fx.clock().clone();
+        fx.run(cache_contract(fx.cache(), Some(&|d| clock.advance(d))));
+        let strict =
+            Sandbox::builder(1).cache_config(MemoryCacheConfig::default().policy(DecodePolicy::Strict)).build();
+        strict.run(strict_contract(strict.cache()));
+    }
+
+    #[tokio::test]
+    async fn in_process_cache_on_the_system_clock() {
+        cache_contract(&in_process_cache(MemoryCacheConfig::default()), None).await;
+        strict_contract(&in_process_cache(MemoryCacheConfig::default().policy(DecodePolicy::Strict))).await;
+    }
+
+    #[tokio::test]
+    async fn real_memcached() {
+        let server = Memcached::start();
+        let client = memcache_client::Client::new(&server.addr()).unwrap();
+        cache_contract(&MemcachedCache::new(client.clone()), None).await;
+        strict_contract(&MemcachedCache::new(client).with_policy(DecodePolicy::Strict)).await;
+    }
+
+    #[tokio::test]
+    async fn memcached_down_is_unavailable_and_get_or_compute_still_answers() {
+        let server = Memcached::start();
+        let addr = server.addr();
+        drop(server);
+        let cache = MemcachedCache::new(memcache_client::Client::new(&addr).unwrap());
+        assert!(cache.get::<ProductV1>("k").await.unwrap_err().is_unavailable());
+        assert_eq!(cache.get_or_compute("k", 60, || async { Ok::<_, StoreError>(lamp(3)) }).await, Ok(lamp(3)));
+    }
+
+    /// A type declared for both crates gets the same fingerprint from each, and values written through the
+    /// capability are read by the client's own typed layer.
+    #[tokio::test]
+    async fn fingerprints_and_envelopes_match_the_client() {
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        struct Shared {
+            id: u64,
+            tags: Vec<String>,
+        }
+        effects::cacheable!(Shared, "contract.Shared", version = 4);
+        memcache_client::cacheable!(Shared, "contract.Shared", version = 4);
+        assert_eq!(effects::fingerprint::traced::<Shared>(), memcache_client::typed::fingerprint::traced::<Shared>());
+        let server = Memcached::start();
+        let client = memcache_client::Client::new(&server.addr()).unwrap();
+        let value = Shared { id: 9, tags: vec!["a".into()] };
+        assert_eq!(MemcachedCache::new(client.clone()).set("shared", &value, 0).await, Ok(StoreOutcome::Stored));
+        assert_eq!(client.typed::<Shared>().get("shared").await.unwrap(), Some(value));
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Order {
+    total: u64,
+}
+impl Record for Order {
+    const COLLECTION: &'static str = "orders";
+}
+
+/// Another record type over the same collection, with an incompatible shape.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct OrderWithNote {
+    total: u64,
+    note: String,
+}
+impl Record for OrderWithNote {
+    const COLLECTION: &'static str = "orders";
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Note(String);
+impl Record for Note {
+    const COLLECTION: &'static str = "notes";
+}
+
+/// The store contract (sequential: one transaction at a time).
+async fn store_contract<S: Store>(s: &S) {
+    let o = |total| Order { total };
+    // Commit makes writes visible; reads see the transaction's own writes.
+    let mut tx = s.begin().await.unwrap();
+    tx.insert("o1", &o(1)).await.unwrap();
+    assert_eq!(tx.get::<Order>("o1").await, Ok(Some(o(1))));
+    tx.commit().await.unwrap();
+    assert_eq!(s.get::<Order>("o1").await, Ok(Some(o(1))));
+
+    // Conflicts are specific errors and do not spoil the transaction.
+    let mut tx = s.begin().await.unwrap();
+    assert!(matches!(tx.insert("o1", &o(9)).await, Err(StoreError::AlreadyExists { collection: "orders", .. })));
+    assert!(matches!(tx.update("o9", &o(9)).await, Err(StoreError::NotFound { collection: "orders", .. })));
+    tx.update("o1", &o(2)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(s.get::<Order>("o1").await, Ok(Some(o(2))));
+
+    // Dropping or rolling back discards everything.
+    let mut tx = s.begin().await.unwrap();
+    tx.upsert("o2", &o(3)).await.unwrap();
+    assert_eq!(tx.delete::<Order>("o1").await, Ok(true));
+    drop(tx);
+    let mut tx = s.begin().await.unwrap();
+    tx.upsert("o3", &o(3)).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(s.get::<Order>("o1").await, Ok(Some(o(2))));
+    assert_eq!(s.get::<Order>("o2").await, Ok(None));
+    assert_eq!(s.get::<Order>("o3").await, Ok(None));
+
+    // Collections are separate; keys order byte-wise; scan pages by prefix and `after`.
+    let mut tx = s.begin().await.unwrap();
+    for key in ["n/b", "n/B", "n/é", "n/a", "n/a/1", "m/z"] {
+        tx.upsert(key, &Note(key.into())).await.unwrap();
+    }
+    tx.upsert("n/zz", &o(5)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.begin().await.unwrap();
+    let keys = |v: Vec<(String, Note)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    assert_eq!(keys(tx.scan::<Note>("n/", None, 100).await.unwrap()), ["n/B", "n/a", "n/a/1", "n/b", "n/é"]);
+    assert_eq!(keys(tx.scan::<Note>("n/", Some("n/a"), 2).await.unwrap()), ["n/a/1", "n/b"]);
+    assert_eq!(keys(tx.scan::<Note>("n/a", None, 100).await.unwrap()), ["n/a", "n/a/1"]);
+    assert_eq!(tx.scan::<Note>("x/", None, 100).await.unwrap().len(), 0);
+    assert_eq!(tx.get::<Note>("o1").await, Ok(None), "another collection's key");
+
+    // Stored bytes that do not fit the reader's type are a serialisation error naming the key.
+    assert!(matches!(
+        tx.get::<OrderWithNote>("o1").await,
+        Err(StoreError::Serialization { collection: "orders", ref key, .. }) if key == "o1"
+    ));
+    assert_eq!(tx.delete::<Order>("o404").await, Ok(false));
+    tx.commit().await.unwrap();
+}
+
+mod store {
+    use super::*;
+
+    #[tokio::test]
+    async fn memory_store() {
+        store_contract(&MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn sandbox_store() {
+        let fx = Sandbox::new(1);
+        store_contract(fx.store()).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_store() {
+        store_contract(&SqliteStore::in_memory().await.unwrap()).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_store_keeps_data_across_connections() {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("contract-store.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let url = format!("sqlite://{}", path.display());
+        SqliteStore::connect(&url).await.unwrap().upsert("k", &Note("kept".into())).await.unwrap();
+        let reopened = SqliteStore::connect(&url).await.unwrap();
+        assert_eq!(reopened.get::<Note>("k").await, Ok(Some(Note("kept".into()))));
+    }
+}

@@ -1,0 +1,70 @@
+//! The envelope's cost over the bare codec, for a 100-byte and a 10 KiB value: encode + decode of the same value
+//! with and without the envelope, and what a CRC32 of the payload would add (why the envelope has no checksum).
+//!
+//! Run: `cargo bench -p memcache-client --bench envelope`
+
+use divan::{Bencher, black_box};
+use memcache_client::typed::envelope::{self, ENVELOPE_FLAGS, Schema};
+use memcache_client::typed::{Bincode, Cacheable, Codec};
+use serde::{Deserialize, Serialize};
+
+fn main() {
+    divan::main();
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Product {
+    id: u64,
+    name: String,
+    price: u64,
+    description: String,
+}
+memcache_client::cacheable!(Product, "shop.Product", version = 3);
+
+/// A product whose bincode encoding is about `size` bytes.
+fn product(size: usize) -> Product {
+    let fixed = bincode_len(&Product { id: 42, name: "Desk lamp".into(), price: 1999, description: String::new() });
+    Product { id: 42, name: "Desk lamp".into(), price: 1999, description: "x".repeat(size.saturating_sub(fixed + 2)) }
+}
+
+fn bincode_len(p: &Product) -> usize {
+    let mut out = Vec::new();
+    Bincode::encode(p, &mut out).expect("encode");
+    out.len()
+}
+
+fn schema() -> Schema {
+    Schema { type_name: Product::TYPE_NAME, version: Product::VERSION, fingerprint: Product::schema_fingerprint() }
+}
+
+#[divan::bench(args = [100, 10 * 1024])]
+fn bare_codec(bencher: Bencher<'_, '_>, size: usize) {
+    let value = product(size);
+    bencher.bench_local(|| {
+        let mut out = Vec::with_capacity(size + 64);
+        Bincode::encode(black_box(&value), &mut out).expect("encode");
+        let back: Product = Bincode::decode(black_box(&out)).expect("decode");
+        back
+    });
+}
+
+#[divan::bench(args = [100, 10 * 1024])]
+fn enveloped(bencher: Bencher<'_, '_>, size: usize) {
+    let value = product(size);
+    let schema = schema();
+    bencher.bench_local(|| {
+        let bytes = envelope::encode::<_, Bincode>(&schema, b"shop.Product:42", black_box(&value)).expect("encode");
+        let back: Product =
+            envelope::decode::<_, Bincode>(&schema, b"shop.Product:42", ENVELOPE_FLAGS, black_box(&bytes))
+                .expect("decode");
+        back
+    });
+}
+
+#[divan::bench(args = [100, 10 * 1024])]
+fn crc32_of_payload(bencher: Bencher<'_, '_>, size: usize) {
+    let mut payload = Vec::new();
+    Bincode::encode(&product(size), &mut payload).expect("encode");
+    // Computed on write and again on read.
+    bencher.bench_local(|| (crc32fast::hash(black_box(&payload)), crc32fast::hash(black_box(&payload))));
+}
