@@ -1,4 +1,4 @@
-//! The envelope's cost over the bare codec, for a 100-byte and a 10 KiB value: encode + decode of the same value
+//! The envelope's cost over the bare codec (and over plain bincode calls), for a 100-byte and a 10 KiB value: encode + decode of the same value
 //! with and without the envelope, and what a CRC32 of the payload would add (why the envelope has no checksum).
 //!
 //! Run: `cargo bench -p memcache-client --bench envelope`
@@ -37,6 +37,19 @@ fn schema() -> Schema {
     Schema { type_name: Product::TYPE_NAME, version: Product::VERSION, fingerprint: Product::schema_fingerprint() }
 }
 
+/// bincode 2's own serde API, as an application would call it without this crate.
+#[divan::bench(args = [100, 10 * 1024])]
+fn plain_bincode(bencher: Bencher<'_, '_>, size: usize) {
+    let value = product(size);
+    let config = bincode::config::standard();
+    bencher.bench_local(|| {
+        let out = bincode::serde::encode_to_vec(black_box(&value), config).expect("encode");
+        let (back, _): (Product, usize) = bincode::serde::decode_from_slice(black_box(&out), config).expect("decode");
+        back
+    });
+}
+
+/// This crate's codec (exact-size buffer, bounded decoding) without the envelope.
 #[divan::bench(args = [100, 10 * 1024])]
 fn bare_codec(bencher: Bencher<'_, '_>, size: usize) {
     let value = product(size);

@@ -56,6 +56,26 @@ macro_rules! bincode_decode_bounded {
     }};
 }
 
+/// A bincode writer that only counts.
+struct Counter<'a>(&'a mut usize);
+
+impl bincode::enc::write::Writer for Counter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        *self.0 += bytes.len();
+        Ok(())
+    }
+}
+
+/// A bincode writer that appends to a `Vec` (without `std::io::Write`'s indirection).
+struct Appender<'a>(&'a mut Vec<u8>);
+
+impl bincode::enc::write::Writer for Appender<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
 fn finish<T>(result: Result<(T, usize), bincode::error::DecodeError>, len: usize) -> Result<T, String> {
     match result {
         Ok((value, used)) if used == len => Ok(value),
@@ -69,9 +89,13 @@ impl Codec for Bincode {
     const NAME: &'static str = "bincode2";
 
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), String> {
-        bincode::serde::encode_into_std_write(value, out, bincode::config::standard())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        // A counting pass first (no memory is written), so the buffer grows once, to the exact size: cheaper than
+        // the doublings and copies of growing it as bytes arrive, which dominate for large values.
+        let mut len = 0;
+        bincode::serde::encode_into_writer(value, Counter(&mut len), bincode::config::standard())
+            .map_err(|e| e.to_string())?;
+        out.reserve_exact(len);
+        bincode::serde::encode_into_writer(value, Appender(out), bincode::config::standard()).map_err(|e| e.to_string())
     }
 
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {

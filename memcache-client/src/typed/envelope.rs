@@ -57,7 +57,8 @@ pub fn encode<T: Serialize + ?Sized, C: Codec>(schema: &Schema, key: &[u8], valu
         .ok()
         .filter(|&n| n > 0)
         .ok_or_else(|| encode_error("type name must be 1 to 255 bytes".into()))?;
-    let mut out = Vec::with_capacity(FIXED + name.len() + 64);
+    // The codec reserves what its payload needs; the header is small.
+    let mut out = Vec::with_capacity(FIXED + name.len());
     out.extend_from_slice(MAGIC);
     out.push(FORMAT);
     out.push(C::ID);

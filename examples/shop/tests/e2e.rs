@@ -1,0 +1,137 @@
+//! End to end: the real binary, a real memcached (testkit) and SQLite in a file, driven over HTTP/1.1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use memkit_testkit::Memcached;
+use serde_json::{Value, json};
+
+/// The shop binary, killed on drop if a test fails before stopping it.
+struct Shop {
+    child: Child,
+    addr: String,
+    log: PathBuf,
+}
+
+impl Shop {
+    fn start(memcached: &Memcached, dir: &Path) -> Self {
+        let log = dir.join("shop.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_example-shop"))
+            .args(["--listen", "127.0.0.1:0"])
+            .env("MEMCACHED_SERVERS", memcached.addr())
+            .env("DATABASE_URL", format!("sqlite://{}", dir.join("shop.db").display()))
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start example-shop");
+        // The binary prints its bound address once it listens: reading that line is the readiness check (it
+        // returns at EOF if the process dies instead).
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| {
+            panic!("unexpected first line {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default())
+        });
+        Self { addr: addr.to_owned(), child, log }
+    }
+
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no header end: {response}"));
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{head}"));
+        (status, body.to_owned())
+    }
+
+    fn json(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let (status, text) = self.request(method, path, &body.to_string());
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")))
+    }
+
+    /// SIGTERM, then the exit status: graceful shutdown exits 0.
+    fn terminate(mut self) -> (bool, String) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let exited = self.child.wait().unwrap().success();
+        (exited, std::fs::read_to_string(&self.log).unwrap())
+    }
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example-shop-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_binary_serves_the_shop_from_memcached_and_sqlite() {
+    let memcached = Memcached::start();
+    let dir = temp_dir("serve");
+    let shop = Shop::start(&memcached, &dir);
+
+    let (status, alice) = shop.json("POST", "/customers", json!({"name": "alice", "credits": 10}));
+    assert_eq!((status, &alice["id"]), (201, &json!("cus_1")));
+    let (status, gem) = shop.json("POST", "/products", json!({"name": "gem", "price": 1}));
+    assert_eq!((status, &gem["id"]), (201, &json!("prd_1")));
+
+    // Reads of the product come from memcached.
+    let hits_before = memcached.stat("get_hits");
+    for _ in 0..3 {
+        assert_eq!(shop.json("GET", "/products/prd_1", Value::Null), (200, gem.clone()));
+    }
+    assert!(memcached.stat("get_hits") >= hits_before + 3, "product reads did not hit memcached");
+
+    // A product ID where a customer ID belongs.
+    let (status, body) = shop.json("GET", "/customers/prd_1", Value::Null);
+    assert_eq!((status, &body["error"]["code"]), (400, &json!("invalid_id")));
+
+    // 50 concurrent purchases of a price-1 product with 10 credits: exactly 10 succeed.
+    let replies: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|_| s.spawn(|| shop.json("POST", "/customers/cus_1/purchases", json!({"product_id": "prd_1"}))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(replies.iter().filter(|(s, _)| *s == 201).count(), 10);
+    let refused = replies.iter().filter(|(s, b)| *s == 402 && b["error"]["code"] == "insufficient_credits").count();
+    assert_eq!(refused, 40, "{replies:?}");
+    assert_eq!(shop.json("GET", "/customers/cus_1", Value::Null).1["credits"], 0);
+    let (_, page) = shop.json("GET", "/customers/cus_1/purchases", Value::Null);
+    assert_eq!(page["purchases"].as_array().unwrap().len(), 10);
+
+    let (status, metrics) = shop.request("GET", "/metrics", "");
+    assert_eq!(status, 200);
+    assert!(metrics.contains(r#"shop_cache_reads_total{entity="product",result="hit"} 3"#), "{metrics}");
+    let (status, doc) = shop.json("GET", "/openapi.json", Value::Null);
+    assert_eq!((status, doc["paths"]["/products/{id}"]["get"].is_object()), (200, true));
+
+    let (exited_cleanly, log) = shop.terminate();
+    assert!(log.contains("cache: memcached at"), "{log}");
+    assert!(log.contains("store: SQLite at sqlite://"), "{log}");
+    assert!(log.contains("SIGTERM: shutting down"), "{log}");
+    assert!(exited_cleanly, "{log}");
+
+    // The data is in the SQLite file: a new process (with an empty cache) sees it.
+    let mut memcached = memcached;
+    memcached.restart();
+    let shop = Shop::start(&memcached, &dir);
+    assert_eq!(shop.json("GET", "/customers/cus_1", Value::Null).1["credits"], 0);
+    assert!(shop.terminate().0, "graceful shutdown exits 0");
+}
