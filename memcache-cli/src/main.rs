@@ -12,6 +12,7 @@
 
 mod bench;
 mod exit;
+mod soak;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -135,6 +136,9 @@ enum Cmd {
     Version,
     /// Measure throughput and latency: populate a key space, warm up, run, check every value read.
     Bench(bench::BenchArgs),
+    /// Run a mixed load that checks every value read against a model of what was written; with `--spawn N` it
+    /// starts its own servers and kills, pauses and restarts them meanwhile.
+    Soak(soak::SoakArgs),
     /// Print the server each KEY maps to, one `KEY<TAB>HOST:PORT` line per key, without connecting. `-` reads
     /// keys from stdin, one per line.
     Route {
@@ -202,6 +206,9 @@ async fn run(cli: Cli) -> Result<Outcome, Failure> {
     if let Cmd::Bench(args) = &cli.command {
         return bench::run(&cli.servers, args).await;
     }
+    if let Cmd::Soak(args) = &cli.command {
+        return soak::run(&cli.servers, Duration::from_millis(cli.timeout_ms), args).await;
+    }
     let servers = ServerAddr::parse_list(&cli.servers)?;
     let mut config = Config::default();
     config.request_timeout = Duration::from_millis(cli.timeout_ms);
@@ -260,7 +267,7 @@ async fn run(cli: Cli) -> Result<Outcome, Failure> {
                 client.version().await?.into_iter().map(|(server, v)| format!("{server}\t{v}\n")).collect();
             write(&mut out, text.as_bytes()).map(|()| Outcome::Done)
         }
-        Cmd::Bench(_) => unreachable!("handled above"),
+        Cmd::Bench(_) | Cmd::Soak(_) => unreachable!("handled above"),
         Cmd::Route { keys } => {
             let mut text = String::new();
             for key in keys {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::Error;
+use crate::{Credentials, Error, TlsConfig};
 
 /// Which protocol the client speaks for item commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,6 +93,13 @@ pub struct Config {
     pub reconnect_backoff: Duration,
     /// The longest wait between connect attempts. Default 2 s.
     pub reconnect_backoff_max: Duration,
+    /// Speak TLS to every TCP server (memcached started with `-Z`). Default `None`: plain TCP. The handshake counts
+    /// towards [`Config::connect_timeout`]; a refused one fails with [`Error::Tls`].
+    pub tls: Option<TlsConfig>,
+    /// Authenticate every new connection with memcached's ASCII auth (servers started with `-Y authfile`) before
+    /// it carries any request; over TLS when [`Config::tls`] is set. Default `None`. The exchange counts towards
+    /// [`Config::connect_timeout`]; refused credentials fail with [`Error::AuthFailed`].
+    pub auth: Option<Credentials>,
 }
 
 impl Default for Config {
@@ -111,6 +118,8 @@ impl Default for Config {
             retry_interval: Duration::from_secs(2),
             reconnect_backoff: Duration::from_millis(50),
             reconnect_backoff_max: Duration::from_secs(2),
+            tls: None,
+            auth: None,
         }
     }
 }

@@ -10,6 +10,9 @@
 //! Reading and writing happen in one `select!` loop, so a large batch of requests can never deadlock against a
 //! server that is blocked writing replies nobody reads.
 //!
+//! A connection is ready only after its TLS handshake ([`Config::tls`]) and its auth exchange ([`Config::auth`]),
+//! both within the connect timeout: no request is ever written to an unauthenticated socket.
+//!
 //! The task never spins reconnecting. It connects when a request comes; after a broken connection the next request
 //! reconnects at once, but after a failed connect attempt the next one waits for an exponential backoff with
 //! jitter ([`Backoff`]), and requests that come meanwhile fail at once with the last connect error.
@@ -22,6 +25,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::client::TlsStream;
 
 use crate::Error;
 use crate::config::{Config, Endpoint, ServerAddr};
@@ -82,9 +86,8 @@ async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Comma
             }
             continue;
         }
-        let connected = match tokio::time::timeout(config.connect_timeout, connect(addr.endpoint())).await {
-            Ok(Ok(stream)) => Ok(stream),
-            Ok(Err(e)) => Err(Error::Connect { server: server.clone(), source: Arc::new(e) }),
+        let connected = match tokio::time::timeout(config.connect_timeout, establish(&addr, &config, &server)).await {
+            Ok(result) => result,
             Err(_) => Err(Error::ConnectTimeout { server: server.clone(), timeout: config.connect_timeout }),
         };
         match &connected {
@@ -112,6 +115,11 @@ async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Comma
                 let (mut r, mut w) = unix.split();
                 serving.serve(&mut r, &mut w, &mut rx).await
             }
+            Ok(Stream::Tls(tls)) => {
+                // `serve` shuts the write half down, which sends TLS close_notify before the TCP FIN.
+                let (mut r, mut w) = tokio::io::split(*tls);
+                serving.serve(&mut r, &mut w, &mut rx).await
+            }
             Err(error) => {
                 // Everything queued behind the first request would wait for the same failed connect: fail it too.
                 while let Ok(cmd) = rx.try_recv() {
@@ -133,18 +141,56 @@ async fn run(addr: ServerAddr, config: Arc<Config>, mut rx: mpsc::Receiver<Comma
 enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    // Boxed: a rustls connection is a few KiB, the other variants a file descriptor.
+    Tls(Box<TlsStream<TcpStream>>),
 }
 
-async fn connect(endpoint: &Endpoint) -> io::Result<Stream> {
-    match endpoint {
+/// Connects, does the TLS handshake when [`Config::tls`] is set and authenticates when [`Config::auth`] is: the
+/// stream returned is ready for requests, and nothing but the handshake and the auth exchange was sent on it.
+async fn establish(addr: &ServerAddr, config: &Config, server: &str) -> Result<Stream, Error> {
+    let connect_error = |e: io::Error| Error::Connect { server: server.to_owned(), source: Arc::new(e) };
+    let mut stream = match addr.endpoint() {
         Endpoint::Tcp { host, port } => {
-            let tcp = TcpStream::connect((host.as_str(), *port)).await?;
+            let tcp = TcpStream::connect((host.as_str(), *port)).await.map_err(connect_error)?;
             // Requests are already batched into one write; Nagle would only add latency.
-            tcp.set_nodelay(true)?;
-            Ok(Stream::Tcp(tcp))
+            tcp.set_nodelay(true).map_err(connect_error)?;
+            match &config.tls {
+                Some(tls) => Stream::Tls(Box::new(tls.handshake(host, tcp, server).await?)),
+                None => Stream::Tcp(tcp),
+            }
         }
-        Endpoint::Unix(path) => Ok(Stream::Unix(UnixStream::connect(path).await?)),
+        Endpoint::Unix(path) => {
+            if config.tls.is_some() {
+                // memcached serves TLS on TCP listeners only.
+                return Err(Error::Tls {
+                    server: server.to_owned(),
+                    reason: "TLS is only spoken over TCP, not to a Unix socket".to_owned(),
+                });
+            }
+            Stream::Unix(UnixStream::connect(path).await.map_err(connect_error)?)
+        }
+    };
+    if let Some(credentials) = &config.auth {
+        let authenticated = match &mut stream {
+            Stream::Tcp(s) => credentials.authenticate(s, server).await,
+            Stream::Unix(s) => credentials.authenticate(s, server).await,
+            Stream::Tls(s) => credentials.authenticate(s.as_mut(), server).await,
+        };
+        if let Err(error) = authenticated {
+            shutdown(&mut stream).await;
+            return Err(error);
+        }
     }
+    Ok(stream)
+}
+
+/// Closes a stream that will never carry a request (after refused auth): close_notify and FIN, errors ignored.
+async fn shutdown(stream: &mut Stream) {
+    let _ = match stream {
+        Stream::Tcp(s) => s.shutdown().await,
+        Stream::Unix(s) => s.shutdown().await,
+        Stream::Tls(s) => s.shutdown().await,
+    };
 }
 
 struct Pending {

@@ -79,6 +79,31 @@ pub enum Error {
         /// How long until requests try it again.
         retry_in: Duration,
     },
+    /// The TLS handshake with the server failed: its certificate is not trusted or does not name it, the two sides
+    /// share no protocol version, or the server did not speak TLS. Nothing was sent. Retrying does not help until
+    /// the configuration ([`Config::tls`](crate::Config)) or the server's certificate changes.
+    #[error("TLS handshake with {server} failed: {reason}")]
+    Tls {
+        /// The server.
+        server: String,
+        /// Why, as rustls put it.
+        reason: String,
+    },
+    /// The TLS settings could not be built: a PEM that does not parse, a key that does not suit its certificate.
+    #[error("invalid TLS configuration: {reason}")]
+    InvalidTlsConfig {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The server refused the configured credentials ([`Config::auth`](crate::Config)) when the connection opened.
+    /// Nothing else was sent on it.
+    #[error("{server} refused authentication: {message}")]
+    AuthFailed {
+        /// The server.
+        server: String,
+        /// The server's reply.
+        message: String,
+    },
     /// The connection failed while the request was in flight (reset, closed by the server, write error).
     #[error("connection to {server} failed: {source}")]
     Io {
@@ -281,6 +306,9 @@ impl Error {
             Error::Connect { .. } => "connect",
             Error::Timeout { .. } => "timeout",
             Error::ServerDown { .. } => "server_down",
+            Error::Tls { .. } => "tls",
+            Error::InvalidTlsConfig { .. } => "invalid_tls_config",
+            Error::AuthFailed { .. } => "auth_failed",
             Error::Io { .. } => "io",
             Error::Protocol { .. } => "protocol",
             Error::ConnectionReset { .. } => "connection_reset",

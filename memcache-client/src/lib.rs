@@ -17,6 +17,9 @@
 //!   type, schema version, schema fingerprint and codec; data written by another type or another version is
 //!   rejected ([`Error::UnexpectedVersion`], ...) or treated as a miss, never decoded into garbage. Read-through
 //!   caching with stampede protection: [`TypedClient::get_or_compute`].
+//! - TLS ([`Config::tls`], [`TlsConfig`], rustls with the `ring` provider) for servers started with `-Z`, and
+//!   memcached's ASCII authentication ([`Config::auth`], [`Credentials`]) for servers started with `-Y authfile`:
+//!   every connection authenticates before it carries a request ([`Error::Tls`], [`Error::AuthFailed`]).
 //! - [`proto`] is the sans-IO codec underneath, usable on its own.
 //!
 //! ```no_run
@@ -34,6 +37,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod client;
 mod config;
 mod conn;
@@ -44,12 +48,15 @@ mod multi;
 mod pool;
 pub mod proto;
 mod ring;
+mod tls;
 pub mod typed;
 
+pub use auth::Credentials;
 pub use client::Client;
 pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Distribution, Endpoint, FailurePolicy, Protocol, ServerAddr};
 pub use error::Error;
 pub use items::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
 pub use multi::MultiGet;
+pub use tls::TlsConfig;
 pub use typed::{Cacheable, DecodePolicy, TypedClient};

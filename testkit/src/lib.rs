@@ -1,5 +1,5 @@
-//! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, and a
-//! seeded generator.
+//! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, a seeded
+//! generator, and a fault-injecting TCP relay ([`Relay`]) to put between a client and a server.
 //!
 //! Tests talk to real servers, never to mocks. Each [`Memcached`] runs its own process on a port the OS handed
 //! out, so tests run in parallel without sharing state.
@@ -8,6 +8,10 @@
 //! let server = memkit_testkit::Memcached::start();
 //! println!("memcached listening at {}", server.addr());
 //! ```
+
+mod relay;
+
+pub use relay::{Fault, GARBAGE, Relay};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

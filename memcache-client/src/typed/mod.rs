@@ -29,6 +29,21 @@
 //! until the deploy finishes. When a deploy changes a hot type, give each version its own key with
 //! [`versioned_key`] (`shop.Product:v2:42`): both versions stay cached side by side, and the old keys simply expire.
 //! Keep the shared key (envelope alone) for rarely-changed types where a short burst of misses is acceptable.
+//!
+//! ## Codecs: bincode (default) and postcard
+//!
+//! [`Client::typed`] encodes with bincode 2, the format existing caches hold. bincode is unmaintained (RustSec
+//! advisory RUSTSEC-2025-0141: its authors ended development; no vulnerability is known), so new code should
+//! prefer postcard, which is maintained: enable the crate's `postcard` feature and ask for the codec by name,
+//! `client.typed_with::<T, Postcard>()`. The codec is recorded in every envelope, so switching is safe during a
+//! deploy: a reader using one codec treats a value written with the other as [`Error::UnexpectedCodec`] (a miss
+//! under [`DecodePolicy::TreatAsMiss`]), never as garbage; the values are rewritten in the new codec as they miss.
+//!
+//! ```ignore
+//! // Cargo.toml: memcache-client = { version = "0.1", features = ["postcard"] }
+//! use memcache_client::typed::Postcard;
+//! let products = client.typed_with::<Product, Postcard>();
+//! ```
 
 mod codec;
 mod compute;

@@ -2,10 +2,13 @@
 
 mod support;
 
+mod auth;
 mod cancel;
 mod close;
 mod cluster;
 mod commands;
+mod faults;
 mod injection;
 mod timeout;
+mod tls;
 mod typed;

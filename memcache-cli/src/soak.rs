@@ -1,0 +1,546 @@
+//! `memc soak`: a long mixed load (get/set/delete/incr) that checks every value it reads against a model of what
+//! it wrote, while — when it started the servers itself (`--spawn N`) — a chaos thread kills, pauses and restarts
+//! them.
+//!
+//! The model keeps, per key, the set of values a read may legitimately return: one value after a confirmed write,
+//! several after a write that failed (a timed-out write may or may not have been applied), and "absent" as well
+//! for keys on a server that was killed (its items are gone on restart). Each task owns its own keys, so nothing
+//! races on the server side; a read outside the set is a wrong value, and there must be none.
+//!
+//! It prints operations, wrong values, errors by [`Error::kind`](memcache_client::Error::kind), and the process's resident memory and open file
+//! descriptors at start and end, then a `soak ...` summary line with the same figures for scripts.
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use memcache_client::{Client, Config, FailurePolicy, ServerAddr, StoreOptions};
+
+use crate::exit::{Failure, Outcome};
+
+/// `memc soak` options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SoakArgs {
+    /// Seconds of load.
+    #[arg(long, default_value_t = 60)]
+    duration: u64,
+    /// Start this many memcached processes on free loopback ports (instead of using --servers) and kill, pause and
+    /// restart them during the run. Servers it did not start are never touched.
+    #[arg(long, default_value_t = 0)]
+    spawn: usize,
+    /// Concurrent load tasks.
+    #[arg(long, default_value_t = 8)]
+    tasks: usize,
+    /// Keys in the key space (split between the tasks).
+    #[arg(long, default_value_t = 512)]
+    keys: usize,
+    /// Milliseconds between chaos events (with --spawn).
+    #[arg(long, default_value_t = 3000)]
+    chaos_interval_ms: u64,
+    /// Upper bound on operations per task, whatever the duration.
+    #[arg(long, default_value_t = 50_000_000)]
+    max_ops: u64,
+    /// Seed of the operation mix and the chaos schedule.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// What a read may return for one key.
+#[derive(Debug, Clone)]
+enum Model {
+    /// One of these (`None`: absent).
+    OneOf(Vec<Option<Vec<u8>>>),
+    /// Too many possibilities to track: anything; the next read pins it down again.
+    Any,
+}
+
+/// More candidates than this and a key's model gives up until its next read.
+const MAX_CANDIDATES: usize = 16;
+
+impl Model {
+    fn admits(&self, value: Option<&[u8]>) -> bool {
+        match self {
+            Model::OneOf(values) => values.iter().any(|v| v.as_deref() == value),
+            Model::Any => true,
+        }
+    }
+
+    fn add(&mut self, value: Option<Vec<u8>>) {
+        if let Model::OneOf(values) = self {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+            if values.len() > MAX_CANDIDATES {
+                *self = Model::Any;
+            }
+        }
+    }
+
+    /// The numbers an `incr` may have started from.
+    fn numbers(&self) -> Option<Vec<u64>> {
+        match self {
+            Model::OneOf(values) => Some(values.iter().flatten().filter_map(|v| parse_counter(v)).collect()),
+            Model::Any => None,
+        }
+    }
+}
+
+fn parse_counter(bytes: &[u8]) -> Option<u64> {
+    std::str::from_utf8(bytes).ok()?.trim_end().parse().ok()
+}
+
+/// Per-key models, and per server the count of kills: a write acknowledged across a kill may be lost.
+struct Shared {
+    models: Vec<Mutex<Model>>,
+    /// Odd while a server is being killed and restarted.
+    kills: Vec<AtomicU64>,
+    /// The server index of each key.
+    owner: Vec<usize>,
+}
+
+impl Shared {
+    fn model(&self, key: usize) -> std::sync::MutexGuard<'_, Model> {
+        self.models[key].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a write left under its key (`None`: absent).
+enum Wrote {
+    /// Acknowledged.
+    Surely(Option<Vec<u8>>),
+    /// Failed: it may or may not have been applied.
+    Maybe(Option<Vec<u8>>),
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    ops: u64,
+    gets: u64,
+    sets: u64,
+    deletes: u64,
+    incrs: u64,
+    wrong: Vec<String>,
+    errors: BTreeMap<&'static str, u64>,
+}
+
+pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -> Result<Outcome, Failure> {
+    let mut servers = Vec::new();
+    for _ in 0..args.spawn {
+        servers.push(Server::start().map_err(Failure::connection)?);
+    }
+    let list = if servers.is_empty() {
+        cli_servers.to_owned()
+    } else {
+        servers.iter().map(Server::addr).collect::<Vec<_>>().join(",")
+    };
+    let addrs = ServerAddr::parse_list(&list)?;
+    let mut config = Config::default();
+    config.request_timeout = timeout;
+    config.connect_timeout = timeout;
+    // Keys must stay on their server for the model to hold: fail fast while one is down, never re-route.
+    config.failure_policy = FailurePolicy::FailFast;
+    config.retry_interval = Duration::from_millis(500);
+    let client = Client::with_config(addrs.clone(), config)?;
+
+    let keys: Vec<String> = (0..args.keys.max(1)).map(|i| format!("soak:{}:{i}", args.seed)).collect();
+    let owner = keys
+        .iter()
+        .map(|k| {
+            let addr = client.server_for(k.as_bytes());
+            addrs.iter().position(|a| *a == addr).unwrap_or(0)
+        })
+        .collect();
+    // Start from a known state: every key deleted (or unknown if the delete failed).
+    let mut models = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let model = match client.delete(key).await {
+            Ok(_) => Model::OneOf(vec![None]),
+            Err(_) => Model::Any,
+        };
+        models.push(Mutex::new(model));
+    }
+    let shared = Arc::new(Shared { models, kills: addrs.iter().map(|_| AtomicU64::new(0)).collect(), owner });
+
+    let (rss_start, fds_start) = (resident_kb(), open_fds());
+    println!(
+        "soak: {}s, {} servers{}, {} tasks, {} keys, seed {}",
+        args.duration,
+        addrs.len(),
+        if args.spawn > 0 { " (spawned; chaos on)" } else { "" },
+        args.tasks.max(1),
+        keys.len(),
+        args.seed
+    );
+    println!("start: rss {rss_start} KiB, {fds_start} open fds");
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
+    let stop = Arc::new(AtomicBool::new(false));
+    let chaos = (!servers.is_empty()).then(|| {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        let interval = Duration::from_millis(args.chaos_interval_ms.max(100));
+        let seed = args.seed;
+        std::thread::spawn(move || chaos(servers, &shared, &stop, interval, deadline, seed))
+    });
+
+    let keys = Arc::new(keys);
+    let tasks = args.tasks.max(1);
+    let handles: Vec<_> = (0..tasks)
+        .map(|t| {
+            let (client, shared, keys) = (client.clone(), shared.clone(), keys.clone());
+            let own: Vec<usize> = (t..keys.len()).step_by(tasks).collect();
+            let (seed, max_ops) = (args.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ t as u64, args.max_ops);
+            tokio::spawn(async move { load(&client, &shared, &keys, &own, seed, deadline, max_ops).await })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for handle in handles {
+        let t = handle.await.map_err(|e| Failure::connection(format!("a load task failed: {e}")))?;
+        tally.ops += t.ops;
+        tally.gets += t.gets;
+        tally.sets += t.sets;
+        tally.deletes += t.deletes;
+        tally.incrs += t.incrs;
+        tally.wrong.extend(t.wrong);
+        for (kind, n) in t.errors {
+            *tally.errors.entry(kind).or_default() += n;
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    // The chaos thread hands the servers back, so they outlive the load (and die with this function).
+    let (chaos_events, _servers) = match chaos {
+        Some(handle) => handle.join().map_err(|_| Failure::connection("the chaos thread panicked".into()))?,
+        None => (0, Vec::new()),
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let (rss_end, fds_end) = (resident_kb(), open_fds());
+
+    let errors: u64 = tally.errors.values().sum();
+    println!(
+        "ops: {} ({:.0}/s): {} gets, {} sets, {} deletes, {} incrs; {} chaos events",
+        tally.ops,
+        tally.ops as f64 / elapsed,
+        tally.gets,
+        tally.sets,
+        tally.deletes,
+        tally.incrs,
+        chaos_events
+    );
+    println!("wrong values: {}", tally.wrong.len());
+    for wrong in tally.wrong.iter().take(10) {
+        println!("  {wrong}");
+    }
+    let by_kind: Vec<String> = tally.errors.iter().map(|(k, n)| format!("{k}={n}")).collect();
+    println!("errors: {errors} ({})", if by_kind.is_empty() { "none".to_owned() } else { by_kind.join(", ") });
+    println!("end: rss {rss_end} KiB, {fds_end} open fds");
+    println!(
+        "soak ops={} wrong={} errors={} chaos={} rss_start_kb={rss_start} rss_end_kb={rss_end} fds_start={fds_start} \
+         fds_end={fds_end}",
+        tally.ops,
+        tally.wrong.len(),
+        errors,
+        chaos_events
+    );
+    if !tally.wrong.is_empty() {
+        return Err(Failure::connection(format!("{} wrong values read", tally.wrong.len())));
+    }
+    Ok(Outcome::Done)
+}
+
+/// One load task: a seeded mix over its own keys until the deadline (or `max_ops`).
+async fn load(
+    client: &Client,
+    shared: &Shared,
+    keys: &[String],
+    own: &[usize],
+    seed: u64,
+    deadline: Instant,
+    max_ops: u64,
+) -> Tally {
+    let mut tally = Tally::default();
+    if own.is_empty() {
+        return tally;
+    }
+    let mut rng = seed | 1;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    while tally.ops < max_ops && Instant::now() < deadline {
+        let i = own[(next() % own.len() as u64) as usize];
+        let key = &keys[i];
+        // Even keys hold counters (set to a number, incremented), odd keys text.
+        let counter = i.is_multiple_of(2);
+        let server = shared.owner[i];
+        let kills_before = shared.kills[server].load(Ordering::SeqCst);
+        let roll = next() % 100;
+        tally.ops += 1;
+        let written = if roll < 50 {
+            tally.gets += 1;
+            match client.get(key).await {
+                Ok(item) => {
+                    let value = item.map(|i| i.value.to_vec());
+                    let mut model = shared.model(i);
+                    if model.admits(value.as_deref()) {
+                        *model = Model::OneOf(vec![value]);
+                    } else {
+                        tally.wrong.push(format!("get {key}: read {value:?}, model {model:?}"));
+                    }
+                    None
+                }
+                Err(e) => {
+                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    None
+                }
+            }
+        } else if roll < 75 {
+            tally.sets += 1;
+            let value = if counter { (next() % 1000).to_string() } else { format!("{key}={}", next()) }.into_bytes();
+            match client.set(key, value.clone(), StoreOptions::default()).await {
+                Ok(_) => Some(Wrote::Surely(Some(value))),
+                Err(e) => {
+                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    Some(Wrote::Maybe(Some(value)))
+                }
+            }
+        } else if roll < 85 {
+            tally.deletes += 1;
+            match client.delete(key).await {
+                Ok(_) => Some(Wrote::Surely(None)),
+                Err(e) => {
+                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    Some(Wrote::Maybe(None))
+                }
+            }
+        } else if counter {
+            tally.incrs += 1;
+            let delta = next() % 10 + 1;
+            let result = client.incr(key, delta).await;
+            let mut model = shared.model(i);
+            match (result, model.numbers()) {
+                (Ok(n), None) => *model = Model::OneOf(vec![n.map(|n| n.to_string().into_bytes())]),
+                (Ok(Some(n)), Some(before)) => {
+                    if before.iter().any(|b| b.wrapping_add(delta) == n) {
+                        *model = Model::OneOf(vec![Some(n.to_string().into_bytes())]);
+                    } else {
+                        tally.wrong.push(format!("incr {key} by {delta}: got {n}, model {model:?}"));
+                    }
+                }
+                (Ok(None), Some(_)) => {
+                    if model.admits(None) {
+                        *model = Model::OneOf(vec![None]);
+                    } else {
+                        tally.wrong.push(format!("incr {key}: absent, model {model:?}"));
+                    }
+                }
+                (Err(e), numbers) => {
+                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    for n in numbers.unwrap_or_default() {
+                        model.add(Some(n.wrapping_add(delta).to_string().into_bytes()));
+                    }
+                }
+            }
+            drop(model);
+            if shared.kills[server].load(Ordering::SeqCst) != kills_before || kills_before % 2 == 1 {
+                shared.model(i).add(None);
+            }
+            continue;
+        } else {
+            tally.gets += 1;
+            match client.get(key).await {
+                Ok(item) => {
+                    let value = item.map(|i| i.value.to_vec());
+                    let mut model = shared.model(i);
+                    if model.admits(value.as_deref()) {
+                        *model = Model::OneOf(vec![value]);
+                    } else {
+                        tally.wrong.push(format!("get {key}: read {value:?}, model {model:?}"));
+                    }
+                }
+                Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+            }
+            None
+        };
+        let mut model = shared.model(i);
+        match written {
+            Some(Wrote::Surely(value)) => *model = Model::OneOf(vec![value]),
+            Some(Wrote::Maybe(value)) => model.add(value),
+            None => {}
+        }
+        // A kill during (or just before) the operation may have taken the item with it.
+        if shared.kills[server].load(Ordering::SeqCst) != kills_before || kills_before % 2 == 1 {
+            model.add(None);
+        }
+    }
+    tally
+}
+
+/// Kills (and restarts) or pauses (and resumes) one spawned server every `interval` until told to stop or near
+/// the deadline; returns how many events it ran, and the servers.
+fn chaos(
+    mut servers: Vec<Server>,
+    shared: &Shared,
+    stop: &AtomicBool,
+    interval: Duration,
+    deadline: Instant,
+    seed: u64,
+) -> (u64, Vec<Server>) {
+    let mut rng = seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+    let mut events = 0;
+    // Bounded in count as well as time.
+    let max_events = 1 + (deadline.saturating_duration_since(Instant::now()).as_millis() / interval.as_millis()) as u64;
+    while events < max_events && !stop.load(Ordering::SeqCst) && Instant::now() + interval < deadline {
+        std::thread::sleep(interval);
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let index = (rng % servers.len() as u64) as usize;
+        let server = &mut servers[index];
+        let outage = interval / 3;
+        if rng.is_multiple_of(2) {
+            println!("chaos: kill -9 {} ({})", server.addr(), server.child.id());
+            // Odd while the server is down: every key on it may lose its value.
+            shared.kills[index].fetch_add(1, Ordering::SeqCst);
+            for (key, _) in shared.owner.iter().enumerate().filter(|(_, s)| **s == index) {
+                shared.model(key).add(None);
+            }
+            server.kill();
+            std::thread::sleep(outage);
+            if let Err(e) = server.restart() {
+                println!("chaos: {e}");
+            }
+            shared.kills[index].fetch_add(1, Ordering::SeqCst);
+        } else {
+            println!("chaos: pause {} for {outage:?}", server.addr());
+            server.signal("-STOP");
+            std::thread::sleep(outage);
+            server.signal("-CONT");
+        }
+        events += 1;
+    }
+    (events, servers)
+}
+
+/// A memcached process this command started on a free loopback port (the same flags as the test harness).
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+/// How many connects to try while a fresh server starts listening (each refused connect returns at once).
+const READY_ATTEMPTS: usize = 200_000;
+
+impl Server {
+    fn start() -> Result<Self, String> {
+        for _ in 0..20 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free loopback port: {e}"))?
+                .port();
+            if let Some(child) = spawn(port)? {
+                return Ok(Self { child, port });
+            }
+        }
+        Err("memcached did not start on any of 20 free ports".into())
+    }
+
+    fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) -> Result<(), String> {
+        self.kill();
+        for _ in 0..50 {
+            if let Some(child) = spawn(self.port)? {
+                self.child = child;
+                return Ok(());
+            }
+        }
+        Err(format!("memcached did not restart on port {}", self.port))
+    }
+
+    fn signal(&self, signal: &str) {
+        let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGKILL ends a paused (stopped) process too.
+        self.kill();
+    }
+}
+
+/// Starts memcached on `port`; `Ok(None)` if it exited (port taken) or never listened.
+fn spawn(port: u16) -> Result<Option<Child>, String> {
+    let bin = std::env::var("MEMCACHED_BIN").unwrap_or_else(|_| "memcached".to_owned());
+    let mut child = Command::new(&bin)
+        .args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {bin}: {e}"))?;
+    for _ in 0..READY_ATTEMPTS {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(Some(child));
+        }
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return Ok(None);
+        }
+        std::thread::yield_now();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
+}
+
+/// This process's resident set size in KiB (`VmRSS`), 0 where `/proc` is unavailable.
+fn resident_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches(" kB").to_owned()))
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// How many file descriptors this process has open (`/proc/self/fd`), 0 where `/proc` is unavailable.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_model_admits_only_its_candidates() {
+        let mut model = Model::OneOf(vec![Some(b"a".to_vec())]);
+        assert!(model.admits(Some(b"a")));
+        assert!(!model.admits(None));
+        model.add(None);
+        assert!(model.admits(None) && !model.admits(Some(b"b")));
+        for i in 0..MAX_CANDIDATES {
+            model.add(Some(i.to_string().into_bytes()));
+        }
+        assert!(matches!(model, Model::Any));
+        assert!(model.admits(Some(b"anything")));
+    }
+
+    #[test]
+    fn counters_parse_with_memcacheds_space_padding() {
+        assert_eq!(parse_counter(b"42  "), Some(42));
+        assert_eq!(parse_counter(b"x"), None);
+    }
+}

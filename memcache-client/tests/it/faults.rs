@@ -1,0 +1,231 @@
+//! Network faults between client and server (a [`Relay`] in the middle): each fault gives its own typed error
+//! within the request timeout, the same client recovers once the fault is cleared, and no reply is ever handed to
+//! the wrong caller, even with many callers sharing the connection while faults come and go.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use memcache_client::{Client, Config, Error, ServerAddr, StoreOptions};
+use memkit_testkit::{Fault, Relay};
+
+use crate::support::Memcached;
+
+const TIMEOUT: Duration = Duration::from_millis(200);
+/// Bounds every wait-for-recovery loop: each attempt ends within [`TIMEOUT`], so this is a few seconds at most.
+const RECOVERY_ATTEMPTS: usize = 50;
+
+/// A client through `relay` that never marks the server down, so every request reaches the relay.
+fn client_via(relay: &Relay) -> Client {
+    let mut config = Config::default();
+    config.request_timeout = TIMEOUT;
+    config.failure_limit = 0;
+    config.reconnect_backoff = Duration::from_millis(1);
+    config.reconnect_backoff_max = Duration::from_millis(10);
+    Client::with_config(ServerAddr::parse_list(&relay.addr()).expect("relay address"), config).expect("client")
+}
+
+fn value_for(key: &str) -> String {
+    format!("value-of-{key}")
+}
+
+/// A server, a relay in front of it, a client through the relay with `key` stored, one connection open.
+async fn setup(key: &str) -> (Memcached, Relay, Client) {
+    let server = Memcached::start();
+    let relay = Relay::start(&server.addr());
+    let client = client_via(&relay);
+    assert!(client.set(key, value_for(key), StoreOptions::default()).await.unwrap().is_stored());
+    assert_eq!(relay.accepted(), 1);
+    (server, relay, client)
+}
+
+/// Polls `get(key)` until it succeeds (bounded), then checks that it and the next reads return `key`'s value.
+async fn assert_recovers(client: &Client, key: &str) {
+    let mut last = None;
+    for _ in 0..RECOVERY_ATTEMPTS {
+        match client.get(key).await {
+            Ok(item) => {
+                assert_eq!(item.expect("stored before the fault").value, value_for(key).as_bytes());
+                for _ in 0..10 {
+                    assert_eq!(client.get(key).await.unwrap().unwrap().value, value_for(key).as_bytes());
+                }
+                return;
+            }
+            Err(error) => last = Some(error),
+        }
+    }
+    panic!("no recovery after {RECOVERY_ATTEMPTS} attempts; last error {last:?}");
+}
+
+#[tokio::test]
+async fn delayed_replies_time_out_and_the_connection_is_kept() {
+    let (_server, relay, client) = setup("delay").await;
+    relay.set_fault(Fault::Delay(TIMEOUT * 2));
+    match client.get("delay").await {
+        Err(Error::Timeout { timeout, .. }) => assert_eq!(timeout, TIMEOUT),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "delay").await;
+    // The late reply was read and discarded on the same connection: a delay is no reason to reconnect.
+    assert_eq!(relay.accepted(), 1);
+}
+
+#[tokio::test]
+async fn swallowed_replies_time_out_then_the_client_reconnects() {
+    let (_server, relay, client) = setup("drop").await;
+    relay.set_fault(Fault::DropReplies);
+    for _ in 0..3 {
+        match client.get("drop").await {
+            Err(Error::Timeout { timeout, .. }) => assert_eq!(timeout, TIMEOUT),
+            other => panic!("expected Timeout, got {other:?}"),
+        }
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "drop").await;
+    assert_eq!(relay.accepted(), 2, "the stream with a hole was reset and replaced");
+}
+
+#[tokio::test]
+async fn a_truncated_reply_is_an_unexpected_eof() {
+    let (_server, relay, client) = setup("truncate").await;
+    relay.set_fault(Fault::TruncateReply);
+    match client.get("truncate").await {
+        Err(Error::Io { source, .. }) => assert_eq!(source.kind(), io::ErrorKind::UnexpectedEof),
+        other => panic!("expected Io(UnexpectedEof), got {other:?}"),
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "truncate").await;
+    assert_eq!(relay.accepted(), 2);
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_an_io_connection_reset() {
+    let (_server, relay, client) = setup("reset").await;
+    relay.set_fault(Fault::Reset);
+    match client.get("reset").await {
+        Err(Error::Io { source, .. }) => assert_eq!(source.kind(), io::ErrorKind::ConnectionReset),
+        other => panic!("expected Io(ConnectionReset), got {other:?}"),
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "reset").await;
+    assert_eq!(relay.accepted(), 2);
+}
+
+#[tokio::test]
+async fn garbage_is_a_protocol_error_and_the_connection_is_replaced() {
+    let (_server, relay, client) = setup("garbage").await;
+    relay.set_fault(Fault::Garbage);
+    match client.get("garbage").await {
+        Err(Error::Protocol { source, .. }) => assert_eq!(source.reason(), "unexpected reply line"),
+        other => panic!("expected Protocol, got {other:?}"),
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "garbage").await;
+    assert_eq!(relay.accepted(), 2);
+}
+
+#[tokio::test]
+async fn requests_pipelined_behind_a_garbled_reply_are_reset_not_misanswered() {
+    let (_server, relay, client) = setup("pipelined").await;
+    relay.set_fault(Fault::Garbage);
+    // Many requests share the one connection; the first garbled chunk poisons the stream for all of them.
+    let results = futures_util::future::join_all((0..16).map(|_| client.get("pipelined"))).await;
+    let mut kinds = BTreeMap::<&str, usize>::new();
+    for result in &results {
+        match result {
+            Err(e @ (Error::Protocol { .. } | Error::ConnectionReset { .. })) => {
+                *kinds.entry(e.kind()).or_default() += 1
+            }
+            other => panic!("expected Protocol or ConnectionReset, got {other:?}"),
+        }
+    }
+    assert!(kinds.get("protocol").copied().unwrap_or(0) >= 1, "{kinds:?}");
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "pipelined").await;
+}
+
+/// The faults the concurrent test cycles through, each held for [`OPS_PER_FAULT`] operations.
+const CYCLE: [Fault; 7] = [
+    Fault::Delay(Duration::from_millis(300)),
+    Fault::None,
+    Fault::DropReplies,
+    Fault::TruncateReply,
+    Fault::None,
+    Fault::Reset,
+    Fault::Garbage,
+];
+const OPS_PER_FAULT: u64 = 48;
+const TASKS: usize = 8;
+const OPS_PER_TASK: u64 = 120;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_readers_never_get_another_keys_value_while_faults_toggle() {
+    let server = Memcached::start();
+    let relay = Arc::new(Relay::start(&server.addr()));
+    let client = client_via(&relay);
+    let keys: Vec<String> = (0..TASKS).map(|i| format!("reader:{i}")).collect();
+    let direct = crate::support::client(&server);
+    for key in &keys {
+        assert!(direct.set(key, value_for(key), StoreOptions::default()).await.unwrap().is_stored());
+    }
+
+    // Faults switch by operation count, not by wall clock: every OPS_PER_FAULT completed reads, the next one.
+    let ops = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let (client, relay, ops, key) = (client.clone(), relay.clone(), ops.clone(), key.clone());
+            tokio::spawn(async move {
+                let mut wrong = Vec::new();
+                let mut errors = BTreeMap::<&'static str, u64>::new();
+                for _ in 0..OPS_PER_TASK {
+                    match client.get(&key).await {
+                        Ok(Some(item)) if item.value == value_for(&key).as_bytes() => {}
+                        // A miss is as wrong as another key's value: the key was stored and nothing deletes it.
+                        other @ Ok(_) => wrong.push(format!("{key}: {other:?}")),
+                        Err(e) => {
+                            assert!(
+                                matches!(
+                                    e,
+                                    Error::Timeout { .. }
+                                        | Error::Io { .. }
+                                        | Error::Protocol { .. }
+                                        | Error::ConnectionReset { .. }
+                                ),
+                                "unexpected error under faults: {e:?}"
+                            );
+                            *errors.entry(e.kind()).or_default() += 1;
+                        }
+                    }
+                    let done = ops.fetch_add(1, Ordering::SeqCst) + 1;
+                    if done.is_multiple_of(OPS_PER_FAULT) {
+                        relay.set_fault(CYCLE[(done / OPS_PER_FAULT) as usize % CYCLE.len()]);
+                    }
+                }
+                (wrong, errors)
+            })
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    let mut errors = BTreeMap::<&'static str, u64>::new();
+    for task in tasks {
+        let (w, e) = task.await.expect("reader task");
+        wrong.extend(w);
+        for (kind, n) in e {
+            *errors.entry(kind).or_default() += n;
+        }
+    }
+    assert_eq!(wrong, Vec::<String>::new(), "replies handed to the wrong caller; errors {errors:?}");
+    // Every fault in the cycle was met, so each kind of failure showed up.
+    for kind in ["timeout", "io", "protocol"] {
+        assert!(errors.contains_key(kind), "no {kind} errors: {errors:?}");
+    }
+
+    relay.set_fault(Fault::None);
+    for key in &keys {
+        assert_recovers(&client, key).await;
+    }
+}

@@ -1,0 +1,203 @@
+//! A fault-injecting TCP relay: sits between a client and a server on loopback and, when told to, delays,
+//! swallows, truncates, resets or garbles the server's replies.
+//!
+//! Requests always pass through untouched; faults act on replies, at the moment a chunk of reply bytes arrives
+//! from the server, so a fault switched on with [`Relay::set_fault`] affects the next reply on every open
+//! connection and on every connection accepted later.
+//!
+//! ```no_run
+//! use memkit_testkit::{Fault, Memcached, Relay};
+//!
+//! let server = Memcached::start();
+//! let relay = Relay::start(&server.addr());
+//! relay.set_fault(Fault::Reset); // the next reply resets its connection instead
+//! println!("point the client at {}", relay.addr());
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the relay does to replies on their way back to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fault {
+    /// Forward replies as they come.
+    #[default]
+    None,
+    /// Hold each chunk of reply bytes back this long before forwarding it (order is kept).
+    Delay(Duration),
+    /// Swallow replies; the connection stays open. A TCP stream never resumes after a hole, so once this fault
+    /// is cleared, a connection that lost reply bytes is reset at its next reply instead of resuming: exactly
+    /// what a real network black hole ends in.
+    DropReplies,
+    /// Forward the first half of the next chunk of reply bytes, then close the connection (FIN).
+    TruncateReply,
+    /// Instead of forwarding the next reply, reset the connection (`SO_LINGER` 0, then close: an RST).
+    Reset,
+    /// Answer with [`GARBAGE`] in place of the next chunk of reply bytes; the connection stays open.
+    Garbage,
+}
+
+/// The bytes [`Fault::Garbage`] sends: a whole line that is no reply of any kind.
+pub const GARBAGE: &[u8] = b"\x7fgarbage \x00\xff\r\n";
+
+/// A relay on a free `127.0.0.1` port forwarding to one upstream server. Its runtime and every connection stop
+/// when it is dropped.
+pub struct Relay {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+struct Shared {
+    upstream: SocketAddr,
+    fault: Mutex<Fault>,
+    accepted: AtomicUsize,
+}
+
+impl Shared {
+    fn fault(&self) -> Fault {
+        *self.fault.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Relay {
+    /// Starts a relay in front of `upstream` (`127.0.0.1:PORT`), with no fault.
+    ///
+    /// # Panics
+    /// If `upstream` is not a loopback socket address, or no loopback port can be bound.
+    pub fn start(upstream: &str) -> Self {
+        let upstream: SocketAddr = upstream.parse().expect("upstream must be IP:PORT");
+        assert!(upstream.ip().is_loopback(), "the relay only forwards to loopback, not {upstream}");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local addr");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("memkit-relay")
+            .enable_all()
+            .build()
+            .expect("relay runtime");
+        let shared = Arc::new(Shared { upstream, fault: Mutex::new(Fault::None), accepted: AtomicUsize::new(0) });
+        let listener = {
+            let _guard = runtime.enter();
+            TcpListener::from_std(listener).expect("tokio listener")
+        };
+        runtime.spawn(accept(listener, shared.clone()));
+        Self { addr, shared, runtime: Some(runtime) }
+    }
+
+    /// `127.0.0.1:PORT`, the address clients connect to.
+    pub fn addr(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Switches the fault for every reply from now on, on open connections and new ones.
+    pub fn set_fault(&self, fault: Fault) {
+        *self.shared.fault.lock().unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
+    /// The fault in force.
+    pub fn fault(&self) -> Fault {
+        self.shared.fault()
+    }
+
+    /// How many client connections the relay has accepted so far (a reconnect shows as one more).
+    pub fn accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        // Not a blocking shutdown: a relay is usually dropped inside an async test.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((client, _)) = listener.accept().await else { continue };
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(relay(client, shared.clone()));
+    }
+}
+
+/// How a relayed connection ends.
+enum End {
+    /// Either side closed, or a socket failed: close normally.
+    Close,
+    /// Close with an RST.
+    Reset,
+}
+
+async fn relay(mut client: TcpStream, shared: Arc<Shared>) {
+    let Ok(mut server) = TcpStream::connect(shared.upstream).await else { return };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let end = pump(&mut client, &mut server, &shared).await;
+    if let End::Reset = end {
+        let _ = client.set_zero_linger();
+    } else {
+        let _ = client.shutdown().await;
+    }
+    drop(client);
+}
+
+async fn pump(client: &mut TcpStream, server: &mut TcpStream, shared: &Shared) -> End {
+    let (mut client_r, mut client_w) = client.split();
+    let (mut server_r, mut server_w) = server.split();
+    let mut requests = vec![0u8; 64 * 1024];
+    let mut replies = vec![0u8; 64 * 1024];
+    // Set once reply bytes were swallowed: the stream has a hole and must not resume.
+    let mut lost_bytes = false;
+    loop {
+        tokio::select! {
+            read = client_r.read(&mut requests) => match read {
+                Ok(0) | Err(_) => return End::Close,
+                Ok(n) => {
+                    if server_w.write_all(&requests[..n]).await.is_err() {
+                        return End::Close;
+                    }
+                }
+            },
+            read = server_r.read(&mut replies) => {
+                let n = match read {
+                    Ok(0) | Err(_) => return End::Close,
+                    Ok(n) => n,
+                };
+                let chunk = &replies[..n];
+                let fault = shared.fault();
+                if lost_bytes && fault != Fault::DropReplies {
+                    return End::Reset;
+                }
+                let forwarded = match fault {
+                    Fault::None => client_w.write_all(chunk).await,
+                    Fault::Delay(delay) => {
+                        tokio::time::sleep(delay).await;
+                        client_w.write_all(chunk).await
+                    }
+                    Fault::DropReplies => {
+                        lost_bytes = true;
+                        Ok(())
+                    }
+                    Fault::TruncateReply => {
+                        let _ = client_w.write_all(&chunk[..n / 2]).await;
+                        return End::Close;
+                    }
+                    Fault::Reset => return End::Reset,
+                    Fault::Garbage => client_w.write_all(GARBAGE).await,
+                };
+                if forwarded.is_err() {
+                    return End::Close;
+                }
+            }
+        }
+    }
+}
