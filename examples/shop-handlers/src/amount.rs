@@ -39,6 +39,10 @@ impl Amount {
             Raw::Integer(_) => "is larger than 9007199254740991",
             Raw::Negative => "is negative",
             Raw::Other(v) if v < 0.0 => "is negative",
+            // JSON has one number type: `1099.0` and `1e3` are whole numbers (JSON Schema's `integer` accepts
+            // them too), and every whole f64 up to 2^53 - 1 converts exactly.
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "whole, 0..=2^53-1")]
+            Raw::Other(v) if v.fract() == 0.0 && v <= MAX_AMOUNT as f64 => return Ok(v as u64),
             Raw::Other(v) if v.fract() == 0.0 => "is larger than 9007199254740991",
             Raw::Other(_) => "is not a whole number",
         };
@@ -93,6 +97,14 @@ mod tests {
         amount.get("credits").map_err(|e| e.code())
     }
 
+    fn problem(json: &str) -> &'static str {
+        let amount: Amount = serde_json::from_str(json).unwrap();
+        match amount.get("credits") {
+            Err(ShopError::InvalidAmount { field: "credits", problem }) => problem,
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
     #[test]
     fn whole_numbers_in_range_pass() {
         assert_eq!(code("0"), Ok(0));
@@ -100,9 +112,29 @@ mod tests {
     }
 
     #[test]
-    fn negative_fractional_and_overflowing_amounts_are_invalid_amount() {
-        for json in ["-1", "-0.5", "1.5", "9007199254740992", "18446744073709551616", "1e300", "-9223372036854775809"] {
+    fn whole_numbers_written_as_floats_pass() {
+        // Found by schemathesis: `1099.0` was refused as "larger than 9007199254740991".
+        assert_eq!(code("1099.0"), Ok(1099));
+        assert_eq!(code("1e3"), Ok(1000));
+        assert_eq!(code("-0.0"), Ok(0));
+        assert_eq!(code("9007199254740991.0"), Ok(MAX_AMOUNT));
+    }
+
+    #[test]
+    fn negative_fractional_and_overflowing_amounts_are_invalid_amount_with_the_reason() {
+        for (json, reason) in [
+            ("-1", "is negative"),
+            ("-0.5", "is negative"),
+            ("-9223372036854775809", "is negative"),
+            ("1.5", "is not a whole number"),
+            ("1099.25", "is not a whole number"),
+            ("9007199254740992", "is larger than 9007199254740991"),
+            ("9007199254740992.0", "is larger than 9007199254740991"),
+            ("18446744073709551616", "is larger than 9007199254740991"),
+            ("1e300", "is larger than 9007199254740991"),
+        ] {
             assert_eq!(code(json), Err("invalid_amount"), "{json}");
+            assert_eq!(problem(json), reason, "{json}");
         }
     }
 

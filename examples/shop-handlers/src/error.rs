@@ -27,6 +27,8 @@ pub enum ErrorCode {
     NotFound,
     /// 405: the route exists but not with this method.
     MethodNotAllowed,
+    /// 408: the body did not arrive within the server's body read timeout (a client sending too slowly).
+    RequestTimeout,
     /// 413: the body is larger than the limit (64 KiB).
     PayloadTooLarge,
     /// 503: the store cannot be reached; retry later.
@@ -48,6 +50,7 @@ impl ErrorCode {
             ErrorCode::ProductNotFound => "product_not_found",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::StoreUnavailable => "store_unavailable",
             ErrorCode::InternalError => "internal_error",

@@ -28,6 +28,7 @@ fn created<T: serde::Serialize>(location: String, value: T) -> Response {
     responses(
         (status = 201, description = "The new customer", body = Customer),
         (status = 400, description = "`invalid_body` (bad JSON, missing field, bad name) or `invalid_amount`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 503, description = "`store_unavailable`", body = ErrorBody),
     ))]
@@ -60,6 +61,7 @@ pub(crate) async fn get_customer<E: Effects>(
     responses(
         (status = 201, description = "The new product", body = Product),
         (status = 400, description = "`invalid_body` (bad JSON, missing field, bad name) or `invalid_amount`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 503, description = "`store_unavailable`", body = ErrorBody),
     ))]
@@ -95,6 +97,7 @@ pub(crate) async fn get_product<E: Effects>(
         (status = 400, description = "`invalid_id` (path or `product_id`) or `invalid_body`", body = ErrorBody),
         (status = 402, description = "`insufficient_credits`", body = ErrorBody),
         (status = 404, description = "`customer_not_found` or `product_not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 503, description = "`store_unavailable`", body = ErrorBody),
     ))]

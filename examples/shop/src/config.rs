@@ -1,8 +1,12 @@
 //! Configuration from the command line and the environment.
 
+use std::time::Duration;
+
 use clap::Parser;
 
-/// `example-shop [--listen ADDR] [--memcached-servers LIST] [--database-url URL]`.
+use crate::serve::Limits;
+
+/// `example-shop [--listen ADDR] [--memcached-servers LIST] [--database-url URL] [limits...]`.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "example-shop", about = "memkit example: a virtual-goods shop over REST")]
 pub struct Config {
@@ -15,4 +19,26 @@ pub struct Config {
     /// The SQLite database; the default is `shop.db` in the working directory, created if missing.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://shop.db")]
     pub database_url: String,
+    /// Milliseconds a client has to send a request's headers, counted from the connection's start or the end of
+    /// its previous response; past it the connection is closed. Bounds idle keep-alive connections too.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+    /// Milliseconds a client has to send a request's body once its headers arrived; past it the answer is 408
+    /// `request_timeout` and the connection is closed.
+    #[arg(long, env = "BODY_READ_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Connections served at once; further clients wait in the listen backlog until one closes.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4_096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+}
+
+impl Config {
+    /// The connection limits this configuration sets.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            body_read_timeout: Duration::from_millis(self.body_read_timeout_ms),
+            max_connections: self.max_connections as usize,
+        }
+    }
 }

@@ -1,14 +1,22 @@
 //! Errors as HTTP responses, and the extractors that turn every bad input into one.
 
+use std::future::Future;
+use std::sync::Arc;
+use std::task::Poll;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use effects::{Clock, Effects};
 use example_shop_handlers::{ErrorBody, ErrorCode, ShopError, decode_body};
 use serde::de::DeserializeOwned;
 use typed_ids::axum::{IdPath, IdQuery, IdRejection};
+
+use crate::BodyReadTimeout;
+use crate::serve::Limits;
 
 /// An error response: a status and `{"error":{"code","message"}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +64,12 @@ impl From<IdRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a stalled body may still come; close rather than parse it as the next request.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
@@ -86,16 +99,26 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for QueryId
     }
 }
 
-/// A JSON body, whatever the `Content-Type`: 413 `payload_too_large` past the limit, 400 `invalid_body` or
+/// A JSON body, whatever the `Content-Type`: 413 `payload_too_large` past the limit, 408 `request_timeout` when it
+/// does not arrive within the body read timeout ([`BodyReadTimeout`], on the effects clock), 400 `invalid_body` or
 /// `invalid_amount` when it does not decode.
 #[derive(Debug, Clone)]
 pub(crate) struct JsonBody<T>(pub(crate) T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned, E: Effects> FromRequest<Arc<E>> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+    async fn from_request(req: Request, fx: &Arc<E>) -> Result<Self, ApiError> {
+        let limit = req.extensions().get::<BodyReadTimeout>().map_or(Limits::default().body_read_timeout, |t| t.0);
+        let read = Bytes::from_request(req, fx);
+        let Some(read) = before(read, fx.clock().sleep(limit)).await else {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                format!("the body did not arrive within {} ms", limit.as_millis()),
+            ));
+        };
+        let bytes = read.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -108,6 +131,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         })?;
         Ok(Self(decode_body(&bytes)?))
     }
+}
+
+/// `work`'s output if it completes before `deadline` does, else `None` (and `work` is dropped).
+async fn before<T>(work: impl Future<Output = T>, deadline: impl Future<Output = ()>) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    let mut deadline = std::pin::pin!(deadline);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        deadline.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// Unknown routes: 404 `not_found`.

@@ -31,12 +31,14 @@ pub mod config;
 mod error;
 mod metrics;
 mod openapi;
+pub mod serve;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum::{Extension, Router};
 use effects::Effects;
 
 pub use error::ApiError;
@@ -46,8 +48,18 @@ pub use openapi::openapi;
 /// The largest request body accepted (64 KiB); larger bodies get 413 `payload_too_large`.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// The shop's routes over the effects bundle `fx`.
+/// How long the JSON extractor waits for a body, carried to it as a request extension.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyReadTimeout(pub(crate) Duration);
+
+/// The shop's routes over the effects bundle `fx`, with the default [`Limits`](serve::Limits).
 pub fn app<E: Effects + 'static>(fx: Arc<E>) -> Router {
+    app_with(fx, serve::Limits::default())
+}
+
+/// The shop's routes over `fx`, reading bodies for at most `limits.body_read_timeout` (measured on `fx`'s clock,
+/// so a sandbox test of a stalled body takes no real time): past it the answer is 408 `request_timeout`.
+pub fn app_with<E: Effects + 'static>(fx: Arc<E>, limits: serve::Limits) -> Router {
     Router::new()
         .route("/customers", axum::routing::post(api::create_customer::<E>))
         .route("/customers/{id}", get(api::get_customer::<E>))
@@ -61,5 +73,6 @@ pub fn app<E: Effects + 'static>(fx: Arc<E>) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(fx)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(Extension(BodyReadTimeout(limits.body_read_timeout)))
         .layer(axum::middleware::from_fn(metrics::track))
 }

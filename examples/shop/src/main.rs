@@ -2,6 +2,8 @@
 //!
 //! Serves the shop on 127.0.0.1:8080 (`--listen` / `LISTEN_ADDR`) with SQLite in `./shop.db` (`DATABASE_URL`) and
 //! the in-process cache, or memcached with `MEMCACHED_SERVERS=host:port,...`. Stops cleanly on Ctrl-C or SIGTERM.
+//! Slow clients are cut off: `HEADER_READ_TIMEOUT_MS` (10 s), `BODY_READ_TIMEOUT_MS` (30 s), `MAX_CONNECTIONS`
+//! (4,096); `--help` lists every setting.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -62,10 +64,8 @@ async fn run(config: Config) -> Result<(), String> {
     // On stdout, alone, so scripts and tests learn the port when they asked for port 0.
     println!("listening on http://{addr}");
 
-    axum::serve(listener, example_shop::app(Arc::new(world)))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    let limits = config.limits();
+    example_shop::serve::serve(listener, example_shop::app_with(Arc::new(world), limits), limits, shutdown()).await;
     tracing::info!("stopped");
     Ok(())
 }

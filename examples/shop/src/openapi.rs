@@ -13,7 +13,9 @@ use utoipa::OpenApi;
         title = "memkit example shop",
         description = "A virtual-goods shop: customers with credits, products, purchases. \
         Every error is `{\"error\":{\"code\":\"...\",\"message\":\"...\"}}`; act on `code`. Unknown routes answer 404 \
-        `not_found`, other methods 405 `method_not_allowed`."
+        `not_found`, other methods 405 `method_not_allowed`. A body that does not arrive within the server's body \
+        read timeout (30 s by default) answers 408 `request_timeout`; headers that do not arrive within the header \
+        read timeout (10 s) close the connection."
     ),
     paths(
         crate::api::create_customer,

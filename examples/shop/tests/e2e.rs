@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use memkit_testkit::Memcached;
 use serde_json::{Value, json};
@@ -17,9 +18,14 @@ struct Shop {
 
 impl Shop {
     fn start(memcached: &Memcached, dir: &Path) -> Self {
+        Self::start_with(memcached, dir, &[])
+    }
+
+    fn start_with(memcached: &Memcached, dir: &Path, args: &[&str]) -> Self {
         let log = dir.join("shop.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_example-shop"))
             .args(["--listen", "127.0.0.1:0"])
+            .args(args)
             .env("MEMCACHED_SERVERS", memcached.addr())
             .env("DATABASE_URL", format!("sqlite://{}", dir.join("shop.db").display()))
             .stdout(Stdio::piped())
@@ -50,6 +56,13 @@ impl Shop {
         let (head, body) = response.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no header end: {response}"));
         let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{head}"));
         (status, body.to_owned())
+    }
+
+    /// A connection that fails a read after 60 s instead of hanging the test if the server never answers.
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(&self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream
     }
 
     fn json(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -133,5 +146,55 @@ fn the_binary_serves_the_shop_from_memcached_and_sqlite() {
     memcached.restart();
     let shop = Shop::start(&memcached, &dir);
     assert_eq!(shop.json("GET", "/customers/cus_1", Value::Null).1["credits"], 0);
+    assert!(shop.terminate().0, "graceful shutdown exits 0");
+}
+
+/// Everything the server sends until it closes the connection. Panics if it is still open after the read guard
+/// (60 s): that is the bug these tests look for, not slowness.
+fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut bytes = Vec::new();
+    match stream.read_to_end(&mut bytes) {
+        Ok(_) => String::from_utf8(bytes).unwrap(),
+        Err(e) => panic!("the server did not close the connection ({e}); got {:?}", String::from_utf8_lossy(&bytes)),
+    }
+}
+
+#[test]
+fn slow_and_idle_clients_are_cut_off_by_the_read_timeouts() {
+    let memcached = Memcached::start();
+    let dir = temp_dir("slow");
+    let shop =
+        Shop::start_with(&memcached, &dir, &["--header-read-timeout-ms", "200", "--body-read-timeout-ms", "200"]);
+
+    // Slowloris: headers that never end. Closed with no reply (hyper's header timeout).
+    let mut slow = shop.connect();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop\r\nX-Slow: 1").unwrap();
+    assert_eq!(read_until_closed(&mut slow), "");
+
+    // A connection that never sends a byte.
+    assert_eq!(read_until_closed(&mut shop.connect()), "");
+
+    // A keep-alive connection left idle after its reply is closed too.
+    let mut kept = shop.connect();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop\r\n\r\n").unwrap();
+    let reply = read_until_closed(&mut kept);
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n") && reply.ends_with(r#"{"status":"ok"}"#), "{reply}");
+
+    // A body that stalls halfway: 408 with the JSON error body, then the connection closes.
+    let mut stalled = shop.connect();
+    stalled
+        .write_all(b"POST /customers HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"name\":")
+        .unwrap();
+    let reply = read_until_closed(&mut stalled);
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no reply head: {reply:?}"));
+    assert!(head.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("\r\nconnection: close"), "{head}");
+    let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+
+    // None of it hurt the server, and the half body created nothing.
+    assert_eq!(shop.json("GET", "/healthz", Value::Null), (200, json!({"status": "ok"})));
+    let (status, body) = shop.json("GET", "/customers/cus_1", Value::Null);
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("customer_not_found")));
     assert!(shop.terminate().0, "graceful shutdown exits 0");
 }

@@ -1,12 +1,14 @@
 //! Router tests: the whole HTTP mapping, driven with `oneshot` (no TCP) over the deterministic sandbox.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
-use effects::Effects;
 use effects::sandbox::{CacheFault, Sandbox, Schedule};
+use effects::{Clock, Effects};
+use futures_util::StreamExt;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -194,6 +196,31 @@ fn oversized_bodies_are_payload_too_large() {
 }
 
 #[test]
+fn a_body_that_stalls_is_request_timeout_after_the_body_read_timeout() {
+    // Half a JSON body, then nothing: the sandbox clock jumps to the deadline once everything waits, so this takes
+    // no real time and cannot flake.
+    let fx = Sandbox::new(11);
+    let limits = example_shop::serve::Limits { body_read_timeout: Duration::from_secs(5), ..Default::default() };
+    let app = example_shop::app_with(Arc::new(fx.clone()), limits);
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(br#"{"name":"#))])
+        .chain(futures_util::stream::pending());
+    let request = Request::post("/customers").body(Body::from_stream(chunks)).unwrap();
+    let started = fx.clock().now();
+    let (status, connection, text) = fx.run(async {
+        let response = app.oneshot(request).await.unwrap();
+        let connection = response.headers().get(header::CONNECTION).cloned();
+        (response.status(), connection, response.into_body().collect().await.unwrap().to_bytes())
+    });
+    let reply = Reply { status, location: None, text: String::from_utf8(text.to_vec()).unwrap() };
+    assert_eq!((reply.status, reply.code()), (StatusCode::REQUEST_TIMEOUT, "request_timeout".into()));
+    assert_eq!(connection.as_ref().map(|v| v.as_bytes()), Some(&b"close"[..]), "a stalled body closes the connection");
+    assert_eq!(fx.clock().now().saturating_since(started), Duration::from_secs(5));
+    // Nothing was created from the half body.
+    let shop = Shop { app: example_shop::app(Arc::new(fx.clone())), fx };
+    assert_eq!(shop.get("/customers/cus_1").code(), "customer_not_found");
+}
+
+#[test]
 fn unknown_routes_and_methods_answer_json() {
     let shop = Shop::new();
     let reply = shop.get("/nope");
@@ -292,6 +319,8 @@ fn openapi_describes_every_endpoint_and_error_code() {
         "insufficient_credits",
         "customer_not_found",
         "product_not_found",
+        "request_timeout",
+        "payload_too_large",
     ] {
         assert!(codes.contains(&json!(code)), "{code} missing from ErrorCode");
     }
