@@ -1,6 +1,7 @@
 //! The public [`Client`]: validation, routing (topology -> server -> connection), health bookkeeping and the
 //! request round trip.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::{Bytes, BytesMut};
@@ -8,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::Error;
 use crate::config::{Config, FailurePolicy, ServerAddr};
-use crate::conn::Command;
+use crate::conn::{Command, Tags};
 use crate::pool::{Server, Topology};
 use crate::proto::{ErrorReply, ReplyKind, Request, Response};
 
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) config: Arc<Config>,
     // Read on every request: an uncontended read lock and one `Arc` clone of the chosen server.
     topology: RwLock<Arc<Topology>>,
+    /// The next opaque token for a meta request; wrapping is fine, a connection never has 2^32 tokens pending.
+    next_tag: AtomicU32,
 }
 
 impl Client {
@@ -58,7 +61,8 @@ impl Client {
             return Err(Error::InvalidAddress { input: String::new(), reason: "no servers given" });
         }
         let topology = Topology::new(servers, config.distribution, None);
-        Ok(Self { inner: Arc::new(Inner { config: Arc::new(config), topology: RwLock::new(Arc::new(topology)) }) })
+        let topology = RwLock::new(Arc::new(topology));
+        Ok(Self { inner: Arc::new(Inner { config: Arc::new(config), topology, next_tag: AtomicU32::new(0) }) })
     }
 
     /// The configuration in use.
@@ -160,17 +164,28 @@ impl Client {
         command: &'static str,
     ) -> Result<Response, Error> {
         let mut buf = BytesMut::with_capacity(request.size_hint());
-        request.encode(&mut buf);
+        // Meta commands carry an opaque token that the server echoes, and the connection checks it: a reply that
+        // answers another request (a stream shifted by an injected or lost reply) closes the connection instead of
+        // reaching the wrong caller.
+        let first = self.next_tags(1);
+        let tags = request.encode_tagged(&mut buf, first).then_some(Tags { first, count: 1 });
         let kind = request.reply_kind().ok_or(Error::InvalidArgument("noreply requests are not sent through call"))?;
-        self.call_raw(server, buf.freeze(), kind, command).await
+        self.call_raw(server, buf.freeze(), kind, tags, command).await
     }
 
-    /// Sends pre-encoded bytes whose whole reply is one `kind`, and waits for it.
+    /// Reserves `count` consecutive opaque tokens and returns the first.
+    pub(crate) fn next_tags(&self, count: u32) -> u32 {
+        self.inner.next_tag.fetch_add(count, Ordering::Relaxed)
+    }
+
+    /// Sends pre-encoded bytes whose whole reply is one `kind`, and waits for it. `tags` are the opaque tokens the
+    /// bytes carry, if any ([`Request::encode_tagged`]): the connection checks that the reply echoes them.
     pub(crate) async fn call_raw(
         &self,
         server: &Server,
         bytes: Bytes,
         kind: ReplyKind,
+        tags: Option<Tags>,
         command: &'static str,
     ) -> Result<Response, Error> {
         if let Err(retry_in) = server.health.check() {
@@ -181,7 +196,7 @@ impl Client {
         let (tx, rx) = oneshot::channel();
         let round_trip = async {
             let lost = || Error::ConnectionReset { server: server.name.clone(), cause: "connection task ended".into() };
-            conn.send(Command { bytes, kind, reply: tx }).await.map_err(|_| lost())?;
+            conn.send(Command { bytes, kind, tags, reply: tx }).await.map_err(|_| lost())?;
             rx.await.map_err(|_| lost())?
         };
         let response = match tokio::time::timeout(inner.config.request_timeout, round_trip).await {

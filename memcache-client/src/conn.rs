@@ -7,6 +7,11 @@
 //! gone (timed out, future dropped) is still consumed and its reply discarded: that is what keeps one cancelled
 //! request from handing its reply to the next caller.
 //!
+//! Order is not trusted alone: a meta request carries an opaque token (`O<n>`, see `Request::encode_tagged`) that
+//! the server copies into its reply, and a reply whose token is not its slot's means the stream has shifted (a
+//! reply injected, lost or answered twice somewhere between here and the server). The connection is then closed
+//! and every pending caller gets [`Error::Protocol`]: a typed error, never another caller's reply.
+//!
 //! Reading and writing happen in one `select!` loop, so a large batch of requests can never deadlock against a
 //! server that is blocked writing replies nobody reads.
 //!
@@ -44,7 +49,24 @@ pub(crate) type ReplySender = oneshot::Sender<Result<Response, Error>>;
 pub(crate) struct Command {
     pub(crate) bytes: Bytes,
     pub(crate) kind: ReplyKind,
+    /// The opaque tokens the request carries, which its replies must echo.
+    pub(crate) tags: Option<Tags>,
     pub(crate) reply: ReplySender,
+}
+
+/// The opaque tokens of one request: `count` consecutive values from `first` (wrapping), one per meta command in
+/// it. A single `mg`/`ms`/`md`/`ma` has one; a run of quiet `mg`s one per key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tags {
+    pub(crate) first: u32,
+    pub(crate) count: u32,
+}
+
+impl Tags {
+    /// Whether `opaque` is one of these tokens.
+    pub(crate) fn contains(self, opaque: u32) -> bool {
+        opaque.wrapping_sub(self.first) < self.count
+    }
 }
 
 /// A cheap handle to a connection task. The task connects on first use, reconnects after a failure when the next
@@ -195,6 +217,7 @@ async fn shutdown(stream: &mut Stream) {
 
 struct Pending {
     kind: ReplyKind,
+    tags: Option<Tags>,
     reply: ReplySender,
     /// The parts of a long reply read so far.
     assembler: Assembler,
@@ -212,7 +235,12 @@ struct Serving<'a> {
 impl Serving<'_> {
     fn enqueue(&mut self, cmd: Command) {
         self.wbuf.extend_from_slice(&cmd.bytes);
-        self.pending.push_back(Pending { kind: cmd.kind, reply: cmd.reply, assembler: Assembler::default() });
+        self.pending.push_back(Pending {
+            kind: cmd.kind,
+            tags: cmd.tags,
+            reply: cmd.reply,
+            assembler: Assembler::default(),
+        });
     }
 
     fn fail_all(&mut self, error: &Error) {
@@ -301,10 +329,37 @@ impl Serving<'_> {
         }
     }
 
+    /// The front slot's reply if every meta reply in it echoes one of the slot's opaque tokens (or the slot has
+    /// none; error lines never carry one); otherwise the stream has shifted and the reply belongs to someone else.
+    fn check_tags(&self, response: Response) -> Result<Response, ProtocolError> {
+        let Some(tags) = self.pending.front().and_then(|p| p.tags) else { return Ok(response) };
+        let foreign = match &response {
+            Response::Meta(reply) => Some(reply).filter(|r| !r.flags.opaque.is_some_and(|o| tags.contains(o))),
+            Response::MetaBatch(replies) => replies
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .find(|r| !r.flags.opaque.is_some_and(|o| tags.contains(o))),
+            _ => None,
+        };
+        match foreign {
+            None => Ok(response),
+            Some(reply) => {
+                let echoed = reply.flags.opaque.map_or_else(|| "no opaque".to_owned(), |o| format!("O{o}"));
+                let last = tags.first.wrapping_add(tags.count - 1);
+                let shown = format!("expected O{}..=O{last}, got {:?} with {echoed}", tags.first, reply.code);
+                Err(ProtocolError::new("reply answers another request (opaque token mismatch)", shown.as_bytes()))
+            }
+        }
+    }
+
     /// Completes pending slots with every whole reply in the read buffer.
     fn dispatch_replies(&mut self) -> Result<(), Error> {
         while !self.pending.is_empty() {
-            let response = match self.decode_front() {
+            let decoded = self.decode_front().and_then(|reply| match reply {
+                Some(response) => self.check_tags(response).map(Some),
+                None => Ok(None),
+            });
+            let response = match decoded {
                 Ok(Some(response)) => response,
                 Ok(None) => return Ok(()),
                 Err(source) => {

@@ -9,6 +9,7 @@ use futures_util::future::join_all;
 use crate::Error;
 use crate::client::Client;
 use crate::config::{Protocol, ServerAddr};
+use crate::conn::Tags;
 use crate::key::{AsKey, WireKey};
 use crate::multi::MultiGet;
 use crate::pool::Server;
@@ -267,15 +268,15 @@ impl Client {
             if indices.is_empty() {
                 continue;
             }
-            let (bytes, kind) = self.encode_multi_get(&indices, &wires);
+            let (bytes, kind, tags) = self.encode_multi_get(&indices, &wires);
             let server = &topology.servers[server];
-            calls.push(self.call_raw(server, bytes, kind, "get_many"));
-            batches.push((server, indices));
+            calls.push(self.call_raw(server, bytes, kind, tags, "get_many"));
+            batches.push((server, indices, tags));
         }
         drop(wires);
         let results = join_all(calls).await;
         let mut out = MultiGet { hits: HashMap::with_capacity(keys.len()), errors: HashMap::new() };
-        for ((server, indices), result) in batches.into_iter().zip(results) {
+        for ((server, indices, tags), result) in batches.into_iter().zip(results) {
             let mut failure = None;
             match result {
                 Ok(Response::MetaBatch(replies)) => {
@@ -287,12 +288,12 @@ impl Client {
                                 continue;
                             }
                         };
-                        match reply.flags.opaque {
-                            Some(i) if reply.code == MetaCode::Value && (i as usize) < keys.len() => {
-                                out.hits.insert(
-                                    Bytes::copy_from_slice(keys[i as usize].key_bytes()),
-                                    item_from_meta(reply),
-                                );
+                        // The connection has checked that every opaque is one of this batch's tokens.
+                        let index = tags.zip(reply.flags.opaque).map(|(tags, o)| o.wrapping_sub(tags.first) as usize);
+                        match index {
+                            Some(i) if reply.code == MetaCode::Value && i < indices.len() => {
+                                let key = keys[indices[i]].key_bytes();
+                                out.hits.insert(Bytes::copy_from_slice(key), item_from_meta(reply));
                             }
                             _ => failure = Some(self.unexpected(server, "get_many", &Response::Meta(reply))),
                         }
@@ -321,28 +322,31 @@ impl Client {
         Ok(out)
     }
 
-    fn encode_multi_get(&self, indices: &[usize], wires: &[WireKey<'_>]) -> (Bytes, ReplyKind) {
+    fn encode_multi_get(&self, indices: &[usize], wires: &[WireKey<'_>]) -> (Bytes, ReplyKind, Option<Tags>) {
         let mut buf = BytesMut::with_capacity(indices.len() * 48);
         // One `get k1 k2 ...` is answered as one batch and beats a run of quiet `mg`s (see BENCHMARKS.md), so the
         // meta run is kept for what only it can carry: binary keys.
         if !self.meta() || indices.iter().all(|&i| !wires[i].binary) {
             let keys: Vec<&[u8]> = indices.iter().map(|&i| &wires[i].wire[..]).collect();
             Request::Get { keys: keys.into() }.encode(&mut buf);
-            return (buf.freeze(), ReplyKind::Retrieval);
+            return (buf.freeze(), ReplyKind::Retrieval, None);
         }
-        for &index in indices {
+        // Each `mg` carries its own token, `first + position in the batch`: replies match keys whatever the echo
+        // (base64, repeats), and a reply from another batch is caught by the connection instead of taken for a hit.
+        let count = u32::try_from(indices.len()).unwrap_or(u32::MAX);
+        let tags = Tags { first: self.next_tags(count), count };
+        for (position, &index) in (0u32..).zip(indices) {
             let wire = &wires[index];
             let mut flags = Flags::new(wire);
-            // The opaque carries the caller's index, so replies match keys whatever the echo (base64, repeats).
             flags
                 .push(MetaFlag::ReturnValue)
                 .push(MetaFlag::ReturnClientFlags)
-                .push(MetaFlag::Opaque(index as u32))
+                .push(MetaFlag::Opaque(tags.first.wrapping_add(position)))
                 .push(MetaFlag::Quiet);
             Request::MetaGet { key: &wire.wire, flags: flags.as_slice().into() }.encode(&mut buf);
         }
         Request::MetaNoOp.encode(&mut buf);
-        (buf.freeze(), ReplyKind::MetaBatch)
+        (buf.freeze(), ReplyKind::MetaBatch, Some(tags))
     }
 
     /// Stores `value` under `key` unconditionally.

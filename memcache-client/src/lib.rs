@@ -5,7 +5,10 @@
 //!   [`Config::protocol`] says so, for servers older than 1.6.
 //! - One connection per server carries many concurrent requests: requests from all tasks are written together and
 //!   replies matched in order. A request that times out or whose future is dropped never desynchronises the
-//!   connection.
+//!   connection. Each meta request also carries an opaque token (`O<n>`) that the server echoes; a reply with
+//!   another token (injected, lost or duplicated on the way) closes the connection with [`Error::Protocol`]
+//!   rather than reaching the wrong caller. memcached 1.6 echoes it on every reply, misses included; a proxy
+//!   that drops it must be used with the text protocol.
 //! - Many servers: keys are placed by weighted ketama exactly as libmemcached and twemproxy place them (or
 //!   pymemcache's rendezvous, or modula: [`Distribution`]); multi-key reads fan out per server and return per-key
 //!   errors ([`MultiGet`]); a failing server is marked down and either fails fast ([`Error::ServerDown`]) or is

@@ -1,5 +1,5 @@
 //! A fault-injecting TCP relay: sits between a client and a server on loopback and, when told to, delays,
-//! swallows, truncates, resets or garbles the server's replies.
+//! swallows, truncates, resets or garbles the server's replies, or injects replies the server never sent.
 //!
 //! Requests always pass through untouched; faults act on replies, at the moment a chunk of reply bytes arrives
 //! from the server, so a fault switched on with [`Relay::set_fault`] affects the next reply on every open
@@ -40,6 +40,10 @@ pub enum Fault {
     Reset,
     /// Answer with [`GARBAGE`] in place of the next chunk of reply bytes; the connection stays open.
     Garbage,
+    /// Send these bytes ahead of each chunk of reply bytes, as if the server had sent them: a well-formed reply
+    /// injected into the stream (a middlebox answering twice), which shifts every later reply by one unless the
+    /// client notices. The connection stays open.
+    Inject(&'static [u8]),
 }
 
 /// The bytes [`Fault::Garbage`] sends: a whole line that is no reply of any kind.
@@ -193,6 +197,10 @@ async fn pump(client: &mut TcpStream, server: &mut TcpStream, shared: &Shared) -
                     }
                     Fault::Reset => return End::Reset,
                     Fault::Garbage => client_w.write_all(GARBAGE).await,
+                    Fault::Inject(extra) => match client_w.write_all(extra).await {
+                        Ok(()) => client_w.write_all(chunk).await,
+                        Err(e) => Err(e),
+                    },
                 };
                 if forwarded.is_err() {
                     return End::Close;

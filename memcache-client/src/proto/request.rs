@@ -215,9 +215,42 @@ fn put_flags(dst: &mut impl BufMut, flags: &[MetaFlag]) {
     }
 }
 
+/// Appends `O<tag>` to a meta command's flags when a tag is asked for and the command is answered exactly once: not
+/// quiet, and not already carrying an opaque of its caller's.
+fn put_tag(dst: &mut impl BufMut, flags: &[MetaFlag], tag: Option<u32>) -> bool {
+    let Some(tag) = tag else { return false };
+    if flags.iter().any(|f| matches!(f, MetaFlag::Quiet | MetaFlag::Opaque(_))) {
+        return false;
+    }
+    MetaFlag::Opaque(tag).encode(dst);
+    true
+}
+
 impl Request<'_> {
     /// Writes the request, line terminator and data block included.
     pub fn encode(&self, dst: &mut impl BufMut) {
+        self.encode_with_tag(dst, None);
+    }
+
+    /// Writes the request like [`encode`](Self::encode), adding the opaque token `O<tag>` when it is `mg`, `ms`,
+    /// `md` or `ma` answered exactly once (no [`MetaFlag::Quiet`], no opaque of its own). The server copies the
+    /// token into its reply, so a pipelining client can check that each reply answers the request it is matched
+    /// with, rather than trusting order alone. Returns whether the token was written.
+    ///
+    /// ```
+    /// use memcache_client::proto::{MetaFlag, Request};
+    ///
+    /// let mut buf = Vec::new();
+    /// let flags = [MetaFlag::ReturnValue];
+    /// assert!(Request::MetaGet { key: b"k", flags: flags[..].into() }.encode_tagged(&mut buf, 7));
+    /// assert_eq!(buf, b"mg k v O7\r\n");
+    /// ```
+    pub fn encode_tagged(&self, dst: &mut impl BufMut, tag: u32) -> bool {
+        self.encode_with_tag(dst, Some(tag))
+    }
+
+    fn encode_with_tag(&self, dst: &mut impl BufMut, tag: Option<u32>) -> bool {
+        let mut tagged = false;
         match self {
             Request::Get { keys } => {
                 dst.put_slice(b"get");
@@ -298,12 +331,14 @@ impl Request<'_> {
                 dst.put_slice(b"mg");
                 put_keys(dst, &[key]);
                 put_flags(dst, flags);
+                tagged = put_tag(dst, flags, tag);
             }
             Request::MetaSet { key, flags, data } => {
                 dst.put_slice(b"ms");
                 put_keys(dst, &[key]);
                 put_num(dst, data.len());
                 put_flags(dst, flags);
+                tagged = put_tag(dst, flags, tag);
                 dst.put_slice(CRLF);
                 dst.put_slice(data);
             }
@@ -311,11 +346,13 @@ impl Request<'_> {
                 dst.put_slice(b"md");
                 put_keys(dst, &[key]);
                 put_flags(dst, flags);
+                tagged = put_tag(dst, flags, tag);
             }
             Request::MetaArithmetic { key, flags } => {
                 dst.put_slice(b"ma");
                 put_keys(dst, &[key]);
                 put_flags(dst, flags);
+                tagged = put_tag(dst, flags, tag);
             }
             Request::MetaDebug { key, flags } => {
                 dst.put_slice(b"me");
@@ -325,6 +362,7 @@ impl Request<'_> {
             Request::MetaNoOp => dst.put_slice(b"mn"),
         }
         dst.put_slice(CRLF);
+        tagged
     }
 
     /// Roughly how many bytes `encode` writes, to size the buffer once.

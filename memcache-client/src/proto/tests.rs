@@ -497,6 +497,32 @@ proptest! {
     }
 
     #[test]
+    fn a_tag_is_added_exactly_to_meta_commands_answered_once(case in request_case(), tag in any::<u32>()) {
+        let request = case.request();
+        let mut wire = BytesMut::new();
+        let tagged = request.encode_tagged(&mut wire, tag);
+        let with_tag = |flags: &[MetaFlag]| -> Cow<'static, [MetaFlag]> {
+            flags.iter().copied().chain([MetaFlag::Opaque(tag)]).collect::<Vec<_>>().into()
+        };
+        let answered_once = |flags: &[MetaFlag]| !flags.iter().any(|f| matches!(f, MetaFlag::Quiet | MetaFlag::Opaque(_)));
+        let expected = match &request {
+            Request::MetaGet { key, flags } if answered_once(flags) => Request::MetaGet { key, flags: with_tag(flags) },
+            Request::MetaSet { key, flags, data } if answered_once(flags) => {
+                Request::MetaSet { key, flags: with_tag(flags), data }
+            }
+            Request::MetaDelete { key, flags } if answered_once(flags) => {
+                Request::MetaDelete { key, flags: with_tag(flags) }
+            }
+            Request::MetaArithmetic { key, flags } if answered_once(flags) => {
+                Request::MetaArithmetic { key, flags: with_tag(flags) }
+            }
+            other => other.clone(),
+        };
+        prop_assert_eq!(tagged, expected != request);
+        prop_assert_eq!(Request::parse(&wire), Ok(Some((expected, wire.len()))));
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..=256)) {
         decode_garbage(&bytes);
     }

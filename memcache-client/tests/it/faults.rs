@@ -147,8 +147,31 @@ async fn requests_pipelined_behind_a_garbled_reply_are_reset_not_misanswered() {
     assert_recovers(&client, "pipelined").await;
 }
 
+/// A well-formed miss and a well-formed hit with another value, neither answering anything the client sent.
+const INJECTED_MISS: &[u8] = b"EN\r\n";
+const INJECTED_HIT: &[u8] = b"VA 5 f0\r\nwrong\r\n";
+
+#[tokio::test]
+async fn an_injected_reply_is_a_protocol_error_not_a_shifted_answer() {
+    for injected in [INJECTED_MISS, INJECTED_HIT] {
+        let (_server, relay, client) = setup("injected").await;
+        relay.set_fault(Fault::Inject(injected));
+        // Trusting order alone, this get would take the injected reply (a miss, or "wrong") and the next caller
+        // this get's own reply. The opaque token the get carries is missing from the injected reply.
+        match client.get("injected").await {
+            Err(Error::Protocol { source, .. }) => {
+                assert_eq!(source.reason(), "reply answers another request (opaque token mismatch)");
+            }
+            other => panic!("expected Protocol for {:?}, got {other:?}", String::from_utf8_lossy(injected)),
+        }
+        relay.set_fault(Fault::None);
+        assert_recovers(&client, "injected").await;
+        assert_eq!(relay.accepted(), 2, "the shifted connection was replaced");
+    }
+}
+
 /// The faults the concurrent test cycles through, each held for [`OPS_PER_FAULT`] operations.
-const CYCLE: [Fault; 7] = [
+const CYCLE: [Fault; 9] = [
     Fault::Delay(Duration::from_millis(300)),
     Fault::None,
     Fault::DropReplies,
@@ -156,6 +179,8 @@ const CYCLE: [Fault; 7] = [
     Fault::None,
     Fault::Reset,
     Fault::Garbage,
+    Fault::Inject(INJECTED_MISS),
+    Fault::Inject(INJECTED_HIT),
 ];
 const OPS_PER_FAULT: u64 = 48;
 const TASKS: usize = 8;
