@@ -21,12 +21,13 @@
 use bytes::BytesMut;
 use memcache_client::Error;
 use memcache_client::proto::{ReplyDecoder, ReplyKind, Request};
-use memcache_client::typed::{Bincode, Codec, ENVELOPE_FLAGS, Schema, envelope};
+use memcache_client::typed::{Bincode, Codec, ENVELOPE_FLAGS, envelope};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
-use serde::{Deserialize, Serialize};
+
+mod fuzz_fixtures;
 
 /// Per target; the reply targets check every case against 11 kinds and 2 value limits (88,000 decodes at the
 /// default), which keeps the whole binary to a few seconds in a debug build.
@@ -155,20 +156,6 @@ fn token_soup() -> impl Strategy<Value = Vec<u8>> {
 
 // ---- reply decoder ----------------------------------------------------------------------------------------------
 
-const KINDS: [ReplyKind; 11] = [
-    ReplyKind::Storage,
-    ReplyKind::Retrieval,
-    ReplyKind::Delete,
-    ReplyKind::Arithmetic,
-    ReplyKind::Touch,
-    ReplyKind::Ok,
-    ReplyKind::Version,
-    ReplyKind::Stats,
-    ReplyKind::Meta,
-    ReplyKind::MetaDebug,
-    ReplyKind::MetaBatch,
-];
-
 /// Valid replies of every kind (and a few streams of several).
 const REPLIES: &[&[u8]] = &[
     b"STORED\r\n",
@@ -230,7 +217,7 @@ fn check_reply(decoder: &ReplyDecoder, kind: ReplyKind, input: &[u8]) -> Result<
 fn check_all_kinds(input: &[u8]) -> Result<(), TestCaseError> {
     // A small value limit too, so the refusal path is exercised by ordinary inputs.
     for decoder in [ReplyDecoder::default(), ReplyDecoder::with_max_value(4)] {
-        for kind in KINDS {
+        for kind in ReplyKind::ALL {
             check_reply(&decoder, kind, input)?;
         }
     }
@@ -258,18 +245,7 @@ proptest! {
 
 // ---- typed envelope ---------------------------------------------------------------------------------------------
 
-/// A payload with the shapes bincode reads lengths for: strings, byte vectors, nested options and maps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Payload {
-    id: u64,
-    name: String,
-    tags: Vec<String>,
-    blob: Vec<u8>,
-    parent: Option<Box<Payload>>,
-    scores: std::collections::BTreeMap<String, i64>,
-}
-
-const SCHEMA: Schema = Schema { type_name: "fuzz.Payload", version: 3, fingerprint: 0x1234_5678_9abc_def0 };
+use fuzz_fixtures::{EVENT, Event, PAYLOAD as SCHEMA, Payload};
 
 fn payload() -> impl Strategy<Value = Payload> {
     let leaf =
@@ -436,5 +412,35 @@ fn an_empty_envelope_is_corrupt() {
     match envelope::decode::<Payload, Bincode>(&SCHEMA, b"k", ENVELOPE_FLAGS, b"") {
         Err(Error::Corrupt { reason, .. }) => assert_eq!(reason, "shorter than an envelope header"),
         other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect()
+}
+
+/// Found by the cargo-fuzz `envelope` target: five payload bytes whose `tags` claim 64,482 strings. bincode 2's
+/// serde mode passes the claimed length to serde, which reserved up to 1 MiB before finding the input ends. The
+/// reservation is serde's capped preallocation (documented on `Codec`); the value must still be a typed rejection.
+#[test]
+fn regression_a_claimed_sequence_length_with_no_elements_is_a_decode_error() {
+    let bytes = unhex("4d4b010103000000f0debc9a78563412050000000c66757a7a2e5061796c6f61640500fbe2fb");
+    match envelope::decode::<Payload, Bincode>(&SCHEMA, b"k", ENVELOPE_FLAGS, &bytes) {
+        Err(Error::Decode { type_name: "fuzz.Payload", message, .. }) => {
+            assert!(message.contains("UnexpectedEnd"), "{message}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+}
+
+/// The same finding with postcard, which caps claimed sequence lengths by the input left but not map lengths: a
+/// `HashMap` claiming 65,535 entries in a four-byte payload.
+#[cfg(feature = "postcard")]
+#[test]
+fn regression_a_claimed_map_length_with_no_entries_is_a_decode_error() {
+    let bytes = unhex("4d4b0102010000000000000000000000040000000a66757a7a2e4576656e7405ffff03");
+    match envelope::decode::<Event, memcache_client::typed::Postcard>(&EVENT, b"k", ENVELOPE_FLAGS, &bytes) {
+        Err(Error::Decode { type_name: "fuzz.Event", .. }) => {}
+        other => panic!("expected Decode, got {other:?}"),
     }
 }

@@ -21,27 +21,14 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+use typed_ids::Error;
 use typed_ids::uuid::Uuid;
-use typed_ids::{Error, ShortStr};
 
-typed_ids::id! {
-    /// u64, prefixed.
-    CustomerId: u64, prefix = "cus";
-    /// i64, a prefix with an underscore in it.
-    LedgerEntryId: i64, prefix = "ledger_entry";
-    /// u32, bare.
-    SeatId: u32;
-    /// UUID, prefixed (TypeID text form).
-    OrderId: Uuid, prefix = "ord";
-    /// UUID, bare (hyphenated text form).
-    EventId: Uuid;
-    /// Short string, prefixed.
-    Sku: ShortStr<12>, prefix = "sku";
-    /// Short string, bare.
-    ExternalRef: ShortStr<8>;
-}
+mod fuzz_fixtures;
 
-/// Per target (each case parses as all seven types), a few seconds in a debug build.
+use fuzz_fixtures::*;
+
+/// Per target (each case parses as all nine types), a few seconds in a debug build.
 const DEFAULT_CASES: u32 = 4_000;
 const DEFAULT_SEED: u64 = 0x0069_6473_7a7a;
 
@@ -103,6 +90,8 @@ fn check_all(input: &str) -> Result<(), TestCaseError> {
     check::<EventId>("EventId", input)?;
     check::<Sku>("Sku", input)?;
     check::<ExternalRef>("ExternalRef", input)?;
+    check::<Flag>("Flag", input)?;
+    check::<Blob>("Blob", input)?;
     Ok(())
 }
 
@@ -117,6 +106,8 @@ fn valid_text() -> impl Strategy<Value = String> {
         any::<u128>().prop_map(|n| EventId::new(Uuid::from_u128(n)).to_string()),
         short.prop_map(|s| format!("sku_{s}")),
         "[A-Za-z0-9._-]{1,8}",
+        "f_[A-Za-z0-9._-]",
+        "[A-Za-z0-9._-]{1,128}",
         // Edges: the largest values, the TypeID maximum, zero.
         Just(format!("cus_{}", u64::MAX)),
         Just(format!("ledger_entry_{}", i64::MIN)),

@@ -32,6 +32,23 @@ pub enum ReplyKind {
     MetaBatch,
 }
 
+impl ReplyKind {
+    /// Every kind, for code that must handle (or test) them all.
+    pub const ALL: [ReplyKind; 11] = [
+        ReplyKind::Storage,
+        ReplyKind::Retrieval,
+        ReplyKind::Delete,
+        ReplyKind::Arithmetic,
+        ReplyKind::Touch,
+        ReplyKind::Ok,
+        ReplyKind::Version,
+        ReplyKind::Stats,
+        ReplyKind::Meta,
+        ReplyKind::MetaDebug,
+        ReplyKind::MetaBatch,
+    ];
+}
+
 /// One item of a retrieval reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Value {

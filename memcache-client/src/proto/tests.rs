@@ -818,3 +818,24 @@ fn only_retrievals_may_exceed_the_line_limit() {
     let Request::Get { keys } = parse_whole(&get) else { panic!("not a get") };
     assert_eq!(keys.len(), 20);
 }
+
+#[test]
+fn reply_kind_all_lists_every_kind_once_in_order() {
+    for (position, kind) in ReplyKind::ALL.into_iter().enumerate() {
+        // Exhaustive on purpose: a new kind does not compile here until it is placed in `ALL`.
+        let expected = match kind {
+            ReplyKind::Storage => 0,
+            ReplyKind::Retrieval => 1,
+            ReplyKind::Delete => 2,
+            ReplyKind::Arithmetic => 3,
+            ReplyKind::Touch => 4,
+            ReplyKind::Ok => 5,
+            ReplyKind::Version => 6,
+            ReplyKind::Stats => 7,
+            ReplyKind::Meta => 8,
+            ReplyKind::MetaDebug => 9,
+            ReplyKind::MetaBatch => 10,
+        };
+        assert_eq!(position, expected, "{kind:?}");
+    }
+}

@@ -7,7 +7,12 @@ use serde::de::DeserializeOwned;
 /// A serialisation format for typed values.
 ///
 /// Implementations must be deterministic for a given type and bounded when decoding: no input may make `decode`
-/// allocate more than a small multiple of its own length (bincode: at most 32 times).
+/// hold more than a small multiple of its own length (bincode: 32 times), plus what serde itself may reserve on
+/// trust: serde's `size_hint::cautious` caps a claimed length at 1 MiB worth of elements per collection being
+/// filled (a hash map's table for that many takes up to about 2.5 MiB). So a few bytes claiming a long `Vec` or
+/// `HashMap` cost that much while they are read, and are rejected when the elements are not there; how many
+/// collections can be open at once is fixed by `T`'s nesting, not by the input. Found by the `envelope` fuzz
+/// target (`fuzz/`), which checks this bound.
 pub trait Codec: Send + Sync + 'static {
     /// The id stored in the envelope. 1 and 2 are taken by [`Bincode`] and [`Postcard`].
     const ID: u8;
@@ -41,7 +46,9 @@ pub struct Bincode;
 /// bincode allocates a string or byte buffer at the length the input claims before reading it, so without a limit
 /// nine bytes of garbage could ask for an exabyte. The limit counts in-memory sizes: a varint `u128` is one byte on
 /// the wire and claims 16, and nothing claims more per byte. So 16 times the payload length, rounded up to a power
-/// of two, never refuses valid data, and caps what any input can make it allocate at 32 times its own length.
+/// of two, never refuses valid data, and caps what any input can make it allocate at 32 times its own length. The
+/// limit does not cover serde's preallocation for a sequence or map, which bincode's serde mode reports at the
+/// claimed length: serde caps that at 1 MiB per collection (see [`Codec`]).
 macro_rules! bincode_decode_bounded {
     ($bytes:expr, $($shift:literal)*) => {{
         let bytes: &[u8] = $bytes;
