@@ -433,6 +433,20 @@ fn regression_a_claimed_sequence_length_with_no_elements_is_a_decode_error() {
     }
 }
 
+/// The same finding through a map: `Event::Indexed` claiming 65,535 entries in a four-byte bincode payload (serde
+/// sized the hash table for 262,144 entries, about 2.5 MiB, before finding the input ends).
+#[test]
+fn regression_a_claimed_map_length_with_no_entries_is_a_decode_error_in_bincode() {
+    // Header (bincode, version 1, fingerprint 0, payload length 4, type name), then variant 5 and a u16 length.
+    let bytes = unhex(concat!("4d4b0101010000000000000000000000040000000a66757a7a2e4576656e74", "05fbffff"));
+    match envelope::decode::<Event, Bincode>(&EVENT, b"k", ENVELOPE_FLAGS, &bytes) {
+        Err(Error::Decode { type_name: "fuzz.Event", message, .. }) => {
+            assert!(message.contains("UnexpectedEnd"), "{message}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+}
+
 /// The same finding with postcard, which caps claimed sequence lengths by the input left but not map lengths: a
 /// `HashMap` claiming 65,535 entries in a four-byte payload.
 #[cfg(feature = "postcard")]

@@ -10,6 +10,10 @@
 //!   extractor) so the client gets 408 `request_timeout` as JSON; see [`crate::app_with`].
 //! - **count**: at most [`Limits::max_connections`] at once; further clients wait in the kernel's listen backlog
 //!   rather than each costing a task and a descriptor here.
+//!
+//! A request hyper cannot parse at all (a malformed request line, headers past its size limits) never reaches the
+//! router: hyper answers it with a bare 400, 414 or 431 and closes the connection, so those few replies carry no
+//! JSON body. Everything that parses as HTTP gets the shop's JSON errors.
 
 use std::future::Future;
 use std::io;
