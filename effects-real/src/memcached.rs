@@ -4,24 +4,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use effects::{Cache, CacheError, Cacheable, CasToken, DecodePolicy, RejectReason, StoreOutcome, check_key};
-use memcache_client::typed::{Bincode, ENVELOPE_FLAGS, Schema, TypedClient, envelope};
-use memcache_client::{Cas, Client, StoreOptions};
-use serde::{Deserialize, Serialize};
-
-/// An `effects::Cacheable` seen as a `memcache_client::Cacheable`: the same name, version and fingerprint, and
-/// (`serde(transparent)`) the same bytes, so values are interchangeable with code using the client directly.
-#[derive(Serialize, Deserialize)]
-#[serde(transparent)]
-struct Adapted<T>(T);
-
-impl<T: Cacheable> memcache_client::Cacheable for Adapted<T> {
-    const TYPE_NAME: &'static str = T::TYPE_NAME;
-    const VERSION: u32 = T::VERSION;
-
-    fn schema_fingerprint() -> u64 {
-        T::schema_fingerprint()
-    }
-}
+use memcache_client::typed::{Bincode, TypedClient};
+use memcache_client::{Cas, Client};
 
 /// [`Cache`] on memcached: the client's typed envelopes (bincode), its decode policy, metrics and stampede-protected
 /// `get_or_compute`. Cheap to clone.
@@ -49,12 +33,12 @@ impl MemcachedCache {
         &self.client
     }
 
-    fn typed<T: Cacheable>(&self) -> TypedClient<Adapted<T>, Bincode> {
+    fn typed<T: Cacheable>(&self) -> TypedClient<T, Bincode> {
         let policy = match self.policy {
             DecodePolicy::Strict => memcache_client::DecodePolicy::Strict,
             other => memcache_client::DecodePolicy::TreatAsMiss { delete: other.deletes() },
         };
-        self.client.typed::<Adapted<T>>().with_policy(policy)
+        self.client.typed::<T>().with_policy(policy)
     }
 
     async fn store<T: Cacheable>(
@@ -62,21 +46,17 @@ impl MemcachedCache {
         key: &str,
         value: &T,
         ttl: u32,
-        cas: Option<CasToken>,
         mode: Mode,
     ) -> Result<StoreOutcome, CacheError> {
         check_key(key)?;
-        let schema = Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() };
-        let bytes = envelope::encode::<T, Bincode>(&schema, key.as_bytes(), value).map_err(map_error)?;
-        let options = StoreOptions::default().ttl(ttl).flags(ENVELOPE_FLAGS);
-        let outcome = match (mode, cas) {
-            (Mode::Set, _) => self.client.set(key, bytes, options).await,
-            (Mode::Add, _) => self.client.add(key, bytes, options).await,
-            (Mode::Replace, _) => self.client.replace(key, bytes, options).await,
-            (Mode::Cas, Some(CasToken(c))) => self.client.cas(key, bytes, Cas(c), options).await,
-            (Mode::Cas, None) => unreachable!("cas without a token"),
+        let typed = self.typed::<T>();
+        let outcome = match mode {
+            Mode::Set => typed.set(key, value, ttl).await,
+            Mode::Add => typed.add(key, value, ttl).await,
+            Mode::Replace => typed.replace(key, value, ttl).await,
+            Mode::Cas(CasToken(token)) => typed.cas(key, value, Cas(token), ttl).await,
         };
-        outcome.map(map_outcome).map_err(map_error)
+        outcome.map_err(map_error)
     }
 }
 
@@ -85,16 +65,7 @@ enum Mode {
     Set,
     Add,
     Replace,
-    Cas,
-}
-
-fn map_outcome(outcome: memcache_client::StoreOutcome) -> StoreOutcome {
-    match outcome {
-        memcache_client::StoreOutcome::Stored => StoreOutcome::Stored,
-        memcache_client::StoreOutcome::NotStored => StoreOutcome::NotStored,
-        memcache_client::StoreOutcome::Exists => StoreOutcome::Exists,
-        memcache_client::StoreOutcome::NotFound => StoreOutcome::NotFound,
-    }
+    Cas(CasToken),
 }
 
 /// Maps the client's error onto the capability's, keeping the distinctions handlers act on.
@@ -153,7 +124,7 @@ impl Cache for MemcachedCache {
     async fn gets<T: Cacheable>(&self, key: &str) -> Result<Option<(T, CasToken)>, CacheError> {
         check_key(key)?;
         let hit = self.typed::<T>().gets(key).await.map_err(map_for::<T>)?;
-        Ok(hit.map(|(Adapted(v), Cas(c))| (v, CasToken(c))))
+        Ok(hit.map(|(v, Cas(c))| (v, CasToken(c))))
     }
 
     async fn get_many<T: Cacheable>(&self, keys: &[&str]) -> Result<BTreeMap<String, T>, CacheError> {
@@ -163,7 +134,7 @@ impl Cache for MemcachedCache {
         let mut out = BTreeMap::new();
         for key in keys {
             check_key(key)?;
-            if let Some((Adapted(value), _)) = typed.gets(*key).await.map_err(map_for::<T>)? {
+            if let Some((value, _)) = typed.gets(*key).await.map_err(map_for::<T>)? {
                 out.insert((*key).to_owned(), value);
             }
         }
@@ -171,15 +142,15 @@ impl Cache for MemcachedCache {
     }
 
     async fn set<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
-        self.store(key, value, ttl, None, Mode::Set).await
+        self.store(key, value, ttl, Mode::Set).await
     }
 
     async fn add<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
-        self.store(key, value, ttl, None, Mode::Add).await
+        self.store(key, value, ttl, Mode::Add).await
     }
 
     async fn replace<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
-        self.store(key, value, ttl, None, Mode::Replace).await
+        self.store(key, value, ttl, Mode::Replace).await
     }
 
     async fn cas<T: Cacheable>(
@@ -189,7 +160,7 @@ impl Cache for MemcachedCache {
         cas: CasToken,
         ttl: u32,
     ) -> Result<StoreOutcome, CacheError> {
-        self.store(key, value, ttl, Some(cas), Mode::Cas).await
+        self.store(key, value, ttl, Mode::Cas(cas)).await
     }
 
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
@@ -212,11 +183,6 @@ impl Cache for MemcachedCache {
         if check_key(key).is_err() {
             return compute().await;
         }
-        let typed = self.typed::<T>();
-        let compute = move || {
-            let fut = compute();
-            async move { fut.await.map(Adapted) }
-        };
-        typed.get_or_compute(key, ttl, compute).await.map(|Adapted(v)| v)
+        self.typed::<T>().get_or_compute(key, ttl, compute).await
     }
 }

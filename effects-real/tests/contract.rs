@@ -163,23 +163,36 @@ mod cache {
         assert_eq!(cache.get_or_compute("k", 60, || async { Ok::<_, StoreError>(lamp(3)) }).await, Ok(lamp(3)));
     }
 
-    /// A type declared for both crates gets the same fingerprint from each, and values written through the
-    /// capability are read by the client's own typed layer.
+    /// One declaration serves both crates: a value written through the capability is read by the client's own
+    /// typed layer, and the other way round, each under the schema the other wrote.
     #[tokio::test]
-    async fn fingerprints_and_envelopes_match_the_client() {
-        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    async fn values_cross_between_the_capability_and_the_client() {
+        #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
         struct Shared {
             id: u64,
             tags: Vec<String>,
         }
         effects::cacheable!(Shared, "contract.Shared", version = 4);
-        memcache_client::cacheable!(Shared, "contract.Shared", version = 4);
-        assert_eq!(effects::fingerprint::traced::<Shared>(), memcache_client::typed::fingerprint::traced::<Shared>());
         let server = Memcached::start();
         let client = memcache_client::Client::new(&server.addr()).unwrap();
-        let value = Shared { id: 9, tags: vec!["a".into()] };
-        assert_eq!(MemcachedCache::new(client.clone()).set("shared", &value, 0).await, Ok(StoreOutcome::Stored));
-        assert_eq!(client.typed::<Shared>().get("shared").await.unwrap(), Some(value));
+        let cache = MemcachedCache::new(client.clone()).with_policy(DecodePolicy::Strict);
+        let typed = client.typed::<Shared>().with_policy(memcache_client::DecodePolicy::Strict);
+
+        let written = Shared { id: 9, tags: vec!["a".into()] };
+        assert_eq!(cache.set("shared:1", &written, 0).await, Ok(StoreOutcome::Stored));
+        assert_eq!(typed.get("shared:1").await.unwrap(), Some(written.clone()));
+
+        // `effects::StoreOutcome` and `memcache_client::StoreOutcome` are one type.
+        let back = Shared { id: 10, tags: vec![] };
+        assert_eq!(typed.set("shared:2", &back, 0).await.unwrap(), StoreOutcome::Stored);
+        assert_eq!(cache.get::<Shared>("shared:2").await, Ok(Some(back)));
+
+        // The client still checks what it reads: another type's value under the key is refused.
+        assert_eq!(cache.set("shared:3", &lamp(1), 0).await, Ok(StoreOutcome::Stored));
+        assert!(matches!(
+            typed.get("shared:3").await,
+            Err(memcache_client::Error::UnexpectedType { expected: "contract.Shared", .. })
+        ));
     }
 }
 

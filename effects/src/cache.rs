@@ -3,97 +3,11 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
-use crate::fingerprint;
-
-/// A type that can be cached: serde, plus a stable name and a schema version.
-///
-/// The same shape as `memcache_client::Cacheable`; implement it with [`cacheable!`](crate::cacheable). A reader
-/// refuses a value written by another type, another version, or the same version with another serde shape (see
-/// [`fingerprint`]): it never decodes bytes into the wrong thing.
-pub trait Cacheable: Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// A name that stays the same across deploys and renames of the Rust type, such as `"shop.Product"`.
-    const TYPE_NAME: &'static str;
-    /// The schema version. Bump it whenever the serialised shape changes.
-    const VERSION: u32;
-
-    /// The schema fingerprint: by default traced from the serde shape.
-    fn schema_fingerprint() -> u64 {
-        fingerprint::traced::<Self>()
-    }
-}
-
-/// Declares a type [`Cacheable`] with its stable name and schema version (checked when the program compiles).
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-/// #[derive(Serialize, Deserialize)]
-/// struct Customer { name: String, credits: u64 }
-/// effects::cacheable!(Customer, "shop.Customer", version = 3);
-/// ```
-#[macro_export]
-macro_rules! cacheable {
-    ($ty:ty, $name:literal, version = $version:literal) => {
-        const _: () = {
-            let name = $name.as_bytes();
-            assert!(!name.is_empty() && name.len() <= 255, "a cacheable type name must be 1 to 255 bytes");
-            let mut i = 0;
-            while i < name.len() {
-                assert!(name[i] > b' ' && name[i] != 0x7f, "a cacheable type name must not contain whitespace");
-                i += 1;
-            }
-        };
-        impl $crate::Cacheable for $ty {
-            const TYPE_NAME: &'static str = $name;
-            const VERSION: u32 = $version;
-        }
-    };
-}
-
-/// What a writer declares about a value and a reader expects of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Schema {
-    /// [`Cacheable::TYPE_NAME`].
-    pub type_name: &'static str,
-    /// [`Cacheable::VERSION`].
-    pub version: u32,
-    /// [`Cacheable::schema_fingerprint`].
-    pub fingerprint: u64,
-}
-
-impl Schema {
-    /// The schema of `T`.
-    pub fn of<T: Cacheable>() -> Self {
-        Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() }
-    }
-}
+use cache_schema::{Cacheable, Schema, StoreOutcome, fingerprint};
 
 /// A CAS token: the item's version as [`Cache::gets`] read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CasToken(pub u64);
-
-/// What a storage command did. Only [`StoreOutcome::Stored`] wrote the value; the others are normal outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[must_use = "a store may not have stored anything; check the outcome"]
-pub enum StoreOutcome {
-    /// The value was stored.
-    Stored,
-    /// The condition failed: `add` of an existing key, `replace` of a missing one.
-    NotStored,
-    /// `cas`: the item changed since the token was read.
-    Exists,
-    /// `cas`: the item no longer exists.
-    NotFound,
-}
-
-impl StoreOutcome {
-    /// Whether the value was stored.
-    pub fn is_stored(self) -> bool {
-        self == StoreOutcome::Stored
-    }
-}
 
 /// What a typed read does with a value it must not decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,6 +317,3 @@ pub trait Cache: Send + Sync {
         Fut: Future<Output = Result<T, E>> + Send,
         E: Send;
 }
-
-// Plain text is common enough in caches to be cacheable out of the box.
-cacheable!(String, "std.String", version = 1);

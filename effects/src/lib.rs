@@ -74,7 +74,6 @@
 mod cache;
 mod clock;
 mod events;
-pub mod fingerprint;
 pub mod memory;
 mod outbound;
 mod random;
@@ -82,9 +81,27 @@ pub mod sandbox;
 mod store;
 
 pub use cache::{
-    Cache, CacheError, Cacheable, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_KEY_LEN,
-    MAX_RELATIVE_TTL, RejectReason, Schema, StoreOutcome, check_key,
+    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_KEY_LEN, MAX_RELATIVE_TTL,
+    RejectReason, check_key,
 };
+/// Declares a type [`Cacheable`] with its stable name and schema version, checked when the program compiles.
+///
+/// The macro lives in the IO-free `cache-schema` crate, which `memcache-client` shares, so one declaration serves
+/// this crate's [`Cache`] and the client's typed layer; a handler crate that depends on this crate alone can use it.
+///
+/// ```
+/// use effects::{Cacheable, cacheable};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Customer { name: String, credits: u64 }
+/// cacheable!(Customer, "shop.Customer", version = 3);
+///
+/// assert_eq!((Customer::TYPE_NAME, Customer::VERSION), ("shop.Customer", 3));
+/// assert_eq!(effects::Schema::of::<Customer>().fingerprint, effects::fingerprint::traced::<Customer>());
+/// ```
+pub use cache_schema::cacheable;
+pub use cache_schema::{Cacheable, Schema, StoreOutcome, fingerprint};
 pub use clock::{Clock, Timestamp};
 pub use events::{Event, Events, Labels, Level};
 pub use outbound::{Method, Outbound, OutboundError, Request, Response};

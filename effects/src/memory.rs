@@ -10,10 +10,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::cache::{
-    Cache, CacheError, Cacheable, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_RELATIVE_TTL,
-    RejectReason, Schema, StoreOutcome, check_key,
+    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_RELATIVE_TTL, RejectReason,
+    check_key,
 };
 use crate::clock::Clock;
+use crate::{Cacheable, Schema, StoreOutcome};
 
 /// Settings for a [`MemoryCache`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+pub use cache_schema::StoreOutcome;
 use futures_util::future::join_all;
 
 use crate::Error;
@@ -29,29 +30,6 @@ pub struct Item {
     pub flags: u32,
     /// Its CAS token, when asked for (`gets`, `gats`).
     pub cas: Option<Cas>,
-}
-
-/// What a storage command did. Only [`StoreOutcome::Stored`] means the value was written; the others are normal
-/// outcomes to match on, not errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[must_use = "a store may not have stored anything; check the outcome"]
-pub enum StoreOutcome {
-    /// The value was stored.
-    Stored,
-    /// Not stored because the condition failed: `add` of an existing key, `replace`/`append`/`prepend` of a
-    /// missing one.
-    NotStored,
-    /// `cas`: the item changed since the token was read.
-    Exists,
-    /// `cas`: the item no longer exists.
-    NotFound,
-}
-
-impl StoreOutcome {
-    /// Whether the value was stored.
-    pub fn is_stored(self) -> bool {
-        self == StoreOutcome::Stored
-    }
 }
 
 /// Expiry and client flags for a store. `StoreOptions::default()` never expires and has flags 0.

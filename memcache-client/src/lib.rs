@@ -55,6 +55,24 @@ mod tls;
 pub mod typed;
 
 pub use auth::Credentials;
+/// Declares a type [`Cacheable`] with its stable name and schema version, checked when the program compiles.
+///
+/// The macro lives in the IO-free `cache-schema` crate, which `effects` shares, so one declaration serves both
+/// this client and `effects`' cache; depending on this crate alone is enough to use it.
+///
+/// ```
+/// use memcache_client::{Cacheable, cacheable};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Customer { name: String, credits: u64 }
+/// cacheable!(Customer, "shop.Customer", version = 3);
+///
+/// assert_eq!((Customer::TYPE_NAME, Customer::VERSION), ("shop.Customer", 3));
+/// let schema = memcache_client::typed::Schema::of::<Customer>();
+/// assert_eq!(schema.fingerprint, memcache_client::typed::fingerprint::traced::<Customer>());
+/// ```
+pub use cache_schema::cacheable;
 pub use client::Client;
 pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Distribution, Endpoint, FailurePolicy, Protocol, ServerAddr};
 pub use error::Error;

@@ -5,9 +5,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::{CacheFault, CapturedEvents, Faults, ManualClock, Trace};
-use crate::cache::{Cache, CacheError, Cacheable, CasToken, StoreOutcome};
+use crate::cache::{Cache, CacheError, CasToken};
 use crate::events::Events;
 use crate::memory::{MemoryCache, MemoryCacheConfig};
+use crate::{Cacheable, StoreOutcome};
 
 /// The sandbox's cache: memcached's semantics ([`MemoryCache`]) with TTLs on the [`ManualClock`], injected faults
 /// ([`Faults::cache`]) and every call in the trace. Rejected values count in the captured metric

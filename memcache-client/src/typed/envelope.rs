@@ -20,6 +20,7 @@
 //! a CRC of a 10 KiB value costs more than the whole envelope budget (see BENCHMARKS.md).
 
 use bytes::Bytes;
+pub use cache_schema::Schema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -33,17 +34,6 @@ pub const ENVELOPE_FLAGS: u32 = 0x4d4b_0001;
 const MAGIC: &[u8; 2] = b"MK";
 const FORMAT: u8 = 1;
 const FIXED: usize = 21;
-
-/// What a reader expects of a value, or what a writer declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schema {
-    /// The stable type name ([`Cacheable::TYPE_NAME`](super::Cacheable::TYPE_NAME)).
-    pub type_name: &'static str,
-    /// The schema version ([`Cacheable::VERSION`](super::Cacheable::VERSION)).
-    pub version: u32,
-    /// The schema fingerprint (see [`fingerprint`](super::fingerprint)).
-    pub fingerprint: u64,
-}
 
 /// Wraps `value` in an envelope, encoded with `C`.
 ///

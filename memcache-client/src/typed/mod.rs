@@ -48,7 +48,6 @@
 mod codec;
 mod compute;
 pub mod envelope;
-pub mod fingerprint;
 #[cfg(test)]
 mod tests;
 
@@ -56,9 +55,7 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
+pub use cache_schema::{Cacheable, fingerprint};
 #[cfg(feature = "postcard")]
 pub use codec::Postcard;
 pub use codec::{Bincode, Codec};
@@ -67,51 +64,6 @@ pub use envelope::{ENVELOPE_FLAGS, Schema};
 
 use crate::key::AsKey;
 use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
-
-/// A type that can be cached as a typed value: serde, plus a stable name and a schema version.
-///
-/// Implement it with [`cacheable!`](crate::cacheable). Bump `VERSION` whenever the serialised shape changes; the
-/// [`fingerprint`] catches the times you forget.
-pub trait Cacheable: Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// A name that stays the same across deploys and renames of the Rust type, such as `"shop.Product"`.
-    /// 1 to 255 bytes, no whitespace.
-    const TYPE_NAME: &'static str;
-    /// The schema version.
-    const VERSION: u32;
-
-    /// The schema fingerprint: by default traced from the serde shape (see [`fingerprint`]). Override it only for
-    /// types that cannot be traced, with a constant you change when the shape changes.
-    fn schema_fingerprint() -> u64 {
-        fingerprint::traced::<Self>()
-    }
-}
-
-/// Declares a type [`Cacheable`] with its stable name and schema version, checked when the program compiles.
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-/// #[derive(Serialize, Deserialize)]
-/// struct Customer { name: String, credits: u64 }
-/// memcache_client::cacheable!(Customer, "shop.Customer", version = 3);
-/// ```
-#[macro_export]
-macro_rules! cacheable {
-    ($ty:ty, $name:literal, version = $version:literal) => {
-        const _: () = {
-            let name = $name.as_bytes();
-            assert!(!name.is_empty() && name.len() <= 255, "a cacheable type name must be 1 to 255 bytes");
-            let mut i = 0;
-            while i < name.len() {
-                assert!(name[i] > b' ' && name[i] != 0x7f, "a cacheable type name must not contain whitespace");
-                i += 1;
-            }
-        };
-        impl $crate::typed::Cacheable for $ty {
-            const TYPE_NAME: &'static str = $name;
-            const VERSION: u32 = $version;
-        }
-    };
-}
 
 /// A key namespaced by type and version, `TYPE_NAME:vVERSION:id` (for example `shop.Product:v3:42`), so two
 /// versions of a type can be cached side by side during a deploy.
@@ -175,7 +127,7 @@ impl Client {
 
     /// Typed access to `T` values with codec `C`.
     pub fn typed_with<T: Cacheable, C: Codec>(&self) -> TypedClient<T, C> {
-        let schema = Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() };
+        let schema = Schema::of::<T>();
         TypedClient { client: self.clone(), schema, policy: DecodePolicy::default(), _marker: PhantomData }
     }
 }

@@ -12,8 +12,11 @@
 //! internals); changes inside a type whose `Deserialize` cannot be traced (it parses a string, uses
 //! `deserialize_any` as `untagged` and `flatten` do, or validates its input). For such types tracing fails and
 //! the fingerprint is 0, which turns the check off: bump the schema version by hand, or override
-//! [`Cacheable::schema_fingerprint`](super::Cacheable::schema_fingerprint). Renaming a Rust type changes the
+//! [`Cacheable::schema_fingerprint`](crate::Cacheable::schema_fingerprint). Renaming a Rust type changes the
 //! fingerprint (readers then see a miss, never a wrong value).
+//!
+//! The algorithm (the trace as canonical JSON, the first 8 bytes of its MD5, little-endian) is part of the wire
+//! format: fingerprints travel in every stored envelope, so changing it turns every cached value into a miss.
 //!
 //! [serde-reflection]: https://docs.rs/serde-reflection
 
@@ -58,5 +61,67 @@ fn trace<T: DeserializeOwned>() -> u64 {
     match u64::from_le_bytes(first) {
         UNTRACEABLE => 1,
         fingerprint => fingerprint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{UNTRACEABLE, traced};
+
+    #[test]
+    fn fingerprint_is_stable_and_shape_sensitive() {
+        #[derive(Serialize, Deserialize)]
+        struct A {
+            x: u32,
+        }
+        #[derive(Serialize, Deserialize)]
+        #[serde(rename = "A")]
+        struct B {
+            x: u64,
+        }
+        let a = traced::<A>();
+        assert_eq!(a, traced::<A>());
+        assert_ne!(a, traced::<B>(), "a field's type changed");
+        assert_ne!(a, UNTRACEABLE);
+    }
+
+    #[test]
+    fn untraceable_types_turn_the_check_off() {
+        #[derive(Serialize, Deserialize)]
+        #[serde(untagged)]
+        enum Loose {
+            Number(u64),
+            Text(String),
+        }
+        assert_eq!(traced::<Loose>(), UNTRACEABLE);
+    }
+
+    /// Fingerprints are stored in every envelope, so the algorithm must not drift: these values were computed by
+    /// the copies this module replaced (memcache-client's and effects'), and values in caches today carry them.
+    #[test]
+    fn fingerprints_match_the_ones_already_in_caches() {
+        #[derive(Serialize, Deserialize)]
+        struct Product {
+            name: String,
+            price: u64,
+            tags: Vec<String>,
+            size: Option<Size>,
+            stock: BTreeMap<String, u32>,
+        }
+        #[derive(Serialize, Deserialize)]
+        struct Size(u16, u16);
+        #[derive(Serialize, Deserialize)]
+        enum Kind {
+            Plain,
+            Weighted(u32),
+            Nested { depth: u8, label: Option<String> },
+        }
+        assert_eq!(traced::<Product>(), 0xbd3d_ffbf_270a_d10c);
+        assert_eq!(traced::<Kind>(), 0xcabd_8192_85b5_fa8a);
+        assert_eq!(traced::<String>(), 0x481f_70ff_6b8b_9ac7);
     }
 }

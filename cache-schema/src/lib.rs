@@ -1,0 +1,42 @@
+//! What a typed cache value declares about itself, shared by `memcache-client` (the typed client on real
+//! memcached) and `effects` (the IO-free capability traits handlers are written against).
+//!
+//! - [`Cacheable`]: serde, plus a stable type name and a schema version; declare it with [`cacheable!`].
+//! - [`fingerprint`]: a hash of a type's serde shape, which catches a shape change made without a version bump.
+//! - [`Schema`]: name, version and fingerprint together, what a writer declares and a reader expects.
+//! - [`StoreOutcome`]: what a storage command did (`Stored`, `NotStored`, `Exists`, `NotFound`).
+//!
+//! One trait for both crates means one declaration per type: a value written through `effects`' cache on
+//! memcached is read by `memcache_client`'s typed client, and the other way round. This crate does no IO (no
+//! tokio, no sockets, no clock), so `effects` can depend on it without letting handlers reach the network.
+//! Users rarely name it: `memcache_client` and `effects` re-export everything here, `cacheable!` included.
+//!
+//! ```
+//! use cache_schema::{Cacheable, Schema, cacheable, fingerprint};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Product { name: String, price: u64 }
+//! cacheable!(Product, "shop.Product", version = 3);
+//!
+//! let schema = Schema::of::<Product>();
+//! assert_eq!((schema.type_name, schema.version), ("shop.Product", 3));
+//! assert_eq!(schema.fingerprint, Product::schema_fingerprint());
+//! assert_ne!(schema.fingerprint, fingerprint::UNTRACEABLE);
+//!
+//! // The same name and version with another serde shape: the fingerprint tells them apart.
+//! #[derive(Serialize, Deserialize)]
+//! #[serde(rename = "Product")]
+//! struct ProductWithCurrency { name: String, price: u64, currency: String }
+//! cacheable!(ProductWithCurrency, "shop.Product", version = 3);
+//! assert_ne!(Schema::of::<ProductWithCurrency>().fingerprint, schema.fingerprint);
+//! ```
+
+mod cacheable;
+pub mod fingerprint;
+mod outcome;
+mod schema;
+
+pub use cacheable::Cacheable;
+pub use outcome::StoreOutcome;
+pub use schema::Schema;
