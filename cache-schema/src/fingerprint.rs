@@ -43,18 +43,52 @@ pub fn traced<T: DeserializeOwned + 'static>() -> u64 {
     computed
 }
 
+/// How many passes over a type the tracer may take before giving up on it.
+const MAX_PASSES: usize = 1024;
+
 fn trace<T: DeserializeOwned>() -> u64 {
-    let mut tracer = Tracer::new(TracerConfig::default());
-    let root = match tracer.trace_simple_type::<T>() {
-        Ok((root, _samples)) => root,
-        Err(error) => {
-            tracing::debug!(type_name = std::any::type_name::<T>(), %error, "type cannot be traced; fingerprint off");
-            return UNTRACEABLE;
+    // serde-reflection completes an enum by tracing it again after clearing its "incomplete" mark: it does that by
+    // itself for a top-level enum only, and refuses to build the registry while an enum nested in `T` is incomplete
+    // (`MissingVariants`, naming them). So do for the nested enums what it does for the top-level one: trace `T`
+    // again, clearing the marks of the enums it named, until none is left. A type without nested enums finishes
+    // in the first round exactly as before, so its fingerprint does not change.
+    let mut nested: Vec<String> = Vec::new();
+    loop {
+        let mut tracer = Tracer::new(TracerConfig::default());
+        let mut root = None;
+        for _ in 0..MAX_PASSES {
+            match tracer.trace_simple_type::<T>() {
+                Ok((format, _samples)) => root = Some(format),
+                Err(error) => return untraceable::<T>(&error),
+            }
+            // Every name is checked (which clears its mark), not just until the first incomplete one.
+            let cleared = nested.iter().filter(|name| tracer.check_incomplete_enum(name).is_some()).count();
+            if cleared == 0 {
+                break;
+            }
         }
-    };
-    let Ok(registry) = tracer.registry() else { return UNTRACEABLE };
+        match tracer.registry() {
+            Ok(registry) => return digest(&(root, registry)),
+            Err(serde_reflection::Error::MissingVariants(missing))
+                if missing.iter().any(|name| !nested.contains(name)) =>
+            {
+                nested.extend(missing);
+                nested.sort();
+                nested.dedup();
+            }
+            Err(error) => return untraceable::<T>(&error),
+        }
+    }
+}
+
+fn untraceable<T>(error: &serde_reflection::Error) -> u64 {
+    tracing::debug!(type_name = std::any::type_name::<T>(), %error, "type cannot be traced; fingerprint off");
+    UNTRACEABLE
+}
+
+fn digest(trace: &impl serde::Serialize) -> u64 {
     // BTreeMap order and serde_json's output are stable, so the same shape always hashes the same.
-    let Ok(canonical) = serde_json::to_vec(&(root, registry)) else { return UNTRACEABLE };
+    let Ok(canonical) = serde_json::to_vec(trace) else { return UNTRACEABLE };
     let digest = Md5::digest(&canonical);
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
@@ -87,6 +121,45 @@ mod tests {
         assert_eq!(a, traced::<A>());
         assert_ne!(a, traced::<B>(), "a field's type changed");
         assert_ne!(a, UNTRACEABLE);
+    }
+
+    #[test]
+    fn enums_inside_structs_are_traced_and_their_variants_count() {
+        // Before: serde-reflection left a nested enum incomplete after one pass, so any struct with an enum field
+        // got fingerprint 0 and no schema check at all.
+        mod before {
+            #[derive(serde::Serialize, serde::Deserialize)]
+            pub(super) struct Order {
+                pub(super) id: u64,
+                pub(super) state: State,
+                pub(super) history: Vec<State>,
+            }
+            #[derive(serde::Serialize, serde::Deserialize)]
+            pub(super) enum State {
+                Open,
+                Paid { amount: u64 },
+                Shipped(String),
+            }
+        }
+        mod after {
+            #[derive(serde::Serialize, serde::Deserialize)]
+            pub(super) struct Order {
+                pub(super) id: u64,
+                pub(super) state: State,
+                pub(super) history: Vec<State>,
+            }
+            #[derive(serde::Serialize, serde::Deserialize)]
+            pub(super) enum State {
+                Open,
+                Paid { amount: u64 },
+                Refunded { amount: u64 },
+                Shipped(String),
+            }
+        }
+        let before = traced::<before::Order>();
+        assert_ne!(before, UNTRACEABLE, "a struct with an enum field is traced");
+        assert_eq!(before, super::trace::<before::Order>(), "the same shape traces to the same fingerprint");
+        assert_ne!(before, traced::<after::Order>(), "a variant inserted in a nested enum changes it");
     }
 
     #[test]
