@@ -5,7 +5,8 @@
 //! sequence and map formats of every field, recursively. The fingerprint is a hash of that record.
 //!
 //! **What it catches** (without a version bump): a field added, removed, renamed, reordered or retyped; an enum
-//! variant added, removed, renamed or reordered, or its payload changed; a change anywhere in a nested type.
+//! variant added, removed, renamed or reordered, or its payload changed; a change anywhere in a nested type,
+//! enums nested in structs included (traced over as many passes as they need).
 //!
 //! **What it does not catch**: a change of meaning with the same shape (cents to dollars in a `u64`); changes in
 //! serde attributes that alter encoding but not the traced shape (`default`, `skip_serializing_if`, `with = ...`
