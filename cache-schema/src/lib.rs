@@ -5,6 +5,7 @@
 //! - [`fingerprint`]: a hash of a type's serde shape, which catches a shape change made without a version bump.
 //! - [`Schema`]: name, version and fingerprint together, what a writer declares and a reader expects.
 //! - [`StoreOutcome`]: what a storage command did (`Stored`, `NotStored`, `Exists`, `NotFound`).
+//! - [`DecodePolicy`]: what a typed read does with a value it must not decode (an error, or a miss).
 //!
 //! One trait for both crates means one declaration per type: a value written through `effects`' cache on
 //! memcached is read by `memcache_client`'s typed client, and the other way round. This crate does no IO (no
@@ -35,8 +36,10 @@
 mod cacheable;
 pub mod fingerprint;
 mod outcome;
+mod policy;
 mod schema;
 
 pub use cacheable::Cacheable;
 pub use outcome::StoreOutcome;
+pub use policy::DecodePolicy;
 pub use schema::Schema;

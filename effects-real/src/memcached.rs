@@ -34,11 +34,7 @@ impl MemcachedCache {
     }
 
     fn typed<T: Cacheable>(&self) -> TypedClient<T, Bincode> {
-        let policy = match self.policy {
-            DecodePolicy::Strict => memcache_client::DecodePolicy::Strict,
-            other => memcache_client::DecodePolicy::TreatAsMiss { delete: other.deletes() },
-        };
-        self.client.typed::<T>().with_policy(policy)
+        self.client.typed::<T>().with_policy(self.policy)
     }
 
     async fn store<T: Cacheable>(

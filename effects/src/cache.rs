@@ -9,33 +9,6 @@ use cache_schema::{Cacheable, Schema, StoreOutcome, fingerprint};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CasToken(pub u64);
 
-/// What a typed read does with a value it must not decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecodePolicy {
-    /// Return [`CacheError::Rejected`].
-    Strict,
-    /// Report a miss; with `delete`, also delete the entry if it is still the same item (compared by CAS).
-    TreatAsMiss {
-        /// Delete the rejected entry.
-        delete: bool,
-    },
-}
-
-impl Default for DecodePolicy {
-    /// `TreatAsMiss { delete: false }`: the right default for read-through caching.
-    fn default() -> Self {
-        DecodePolicy::TreatAsMiss { delete: false }
-    }
-}
-
-impl DecodePolicy {
-    /// Whether rejected values are deleted.
-    pub fn deletes(self) -> bool {
-        matches!(self, DecodePolicy::TreatAsMiss { delete: true })
-    }
-}
-
 /// Why a typed read refused a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -119,7 +92,8 @@ pub enum CacheError {
         /// The codec's message.
         message: String,
     },
-    /// Under [`DecodePolicy::Strict`]: the value under `key` must not be decoded as this type.
+    /// Under [`DecodePolicy::Strict`](crate::DecodePolicy::Strict): the value under `key` must not be decoded as
+    /// this type.
     #[error("value under {key:?} rejected as {type_name}: {}", reason.as_str())]
     Rejected {
         /// The key.
@@ -211,13 +185,13 @@ pub fn check_key(key: &str) -> Result<(), CacheError> {
 
 /// A typed cache with memcached's semantics: TTLs in seconds (0 never expires; over 30 days an absolute Unix
 /// time), CAS, `add`/`replace`, an item size limit, and versioned values that a reader of another type, version or
-/// schema refuses (see [`DecodePolicy`]).
+/// schema refuses (see [`DecodePolicy`](crate::DecodePolicy)).
 ///
 /// Implementations: [`MemoryCache`](crate::memory::MemoryCache) (the sandbox's and the embedded default), and
 /// `effects_real::MemcachedCache` on real memcached. One contract suite runs against all of them.
 pub trait Cache: Send + Sync {
-    /// The value under `key`; `None` on a miss, or (unless [`DecodePolicy::Strict`]) a value this type must not
-    /// decode.
+    /// The value under `key`; `None` on a miss, or (unless [`DecodePolicy::Strict`](crate::DecodePolicy::Strict)) a
+    /// value this type must not decode.
     ///
     /// # Errors
     /// [`CacheError::InvalidKey`], [`CacheError::Unavailable`], [`CacheError::Timeout`], [`CacheError::Rejected`]

@@ -81,8 +81,8 @@ pub mod sandbox;
 mod store;
 
 pub use cache::{
-    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_KEY_LEN, MAX_RELATIVE_TTL,
-    RejectReason, check_key,
+    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, ENVELOPE_HEADER, MAX_KEY_LEN, MAX_RELATIVE_TTL, RejectReason,
+    check_key,
 };
 /// Declares a type [`Cacheable`] with its stable name and schema version, checked when the program compiles.
 ///
@@ -101,7 +101,7 @@ pub use cache::{
 /// assert_eq!(effects::Schema::of::<Customer>().fingerprint, effects::fingerprint::traced::<Customer>());
 /// ```
 pub use cache_schema::cacheable;
-pub use cache_schema::{Cacheable, Schema, StoreOutcome, fingerprint};
+pub use cache_schema::{Cacheable, DecodePolicy, Schema, StoreOutcome, fingerprint};
 pub use clock::{Clock, Timestamp};
 pub use events::{Event, Events, Labels, Level};
 pub use outbound::{Method, Outbound, OutboundError, Request, Response};

@@ -9,9 +9,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::DecodePolicy;
 use crate::cache::{
-    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, DecodePolicy, ENVELOPE_HEADER, MAX_RELATIVE_TTL, RejectReason,
-    check_key,
+    Cache, CacheError, CasToken, DEFAULT_MAX_VALUE_SIZE, ENVELOPE_HEADER, MAX_RELATIVE_TTL, RejectReason, check_key,
 };
 use crate::clock::Clock;
 use crate::{Cacheable, Schema, StoreOutcome};

@@ -55,7 +55,7 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-pub use cache_schema::{Cacheable, fingerprint};
+pub use cache_schema::{Cacheable, DecodePolicy, fingerprint};
 #[cfg(feature = "postcard")]
 pub use codec::Postcard;
 pub use codec::{Bincode, Codec};
@@ -76,30 +76,6 @@ use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
 /// ```
 pub fn versioned_key<T: Cacheable>(id: impl Display) -> String {
     format!("{}:v{}:{id}", T::TYPE_NAME, T::VERSION)
-}
-
-/// What a typed read does with a value it must not decode (another type, version, schema or codec, a raw value,
-/// a damaged envelope).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DecodePolicy {
-    /// Return the error ([`Error::is_rejected_value`] is true for it).
-    Strict,
-    /// Report a miss (`None`). Every rejection is counted in the metric `memcache_typed_rejected_total` (labels
-    /// `type` and `reason`) and logged as a tracing event. With `delete`, the rejected entry is also deleted —
-    /// only if it is still the same item (compared by CAS), so a fresher value is never removed. Leave `delete`
-    /// off while two versions share keys, or they will delete each other's values.
-    TreatAsMiss {
-        /// Delete the rejected entry.
-        delete: bool,
-    },
-}
-
-impl Default for DecodePolicy {
-    /// `TreatAsMiss { delete: false }`: the right default for read-through caching.
-    fn default() -> Self {
-        DecodePolicy::TreatAsMiss { delete: false }
-    }
 }
 
 /// Typed access to one type's values through a [`Client`]: made by [`Client::typed`] or [`Client::typed_with`].
@@ -160,16 +136,16 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Applies the policy to a rejected value read under `key` (with CAS `cas`, when known).
     async fn reject<K: AsKey + ?Sized>(&self, key: &K, cas: Option<Cas>, error: Error) -> Result<Option<T>, Error> {
         note_rejection(self.schema.type_name, &error);
-        match self.policy {
-            DecodePolicy::Strict => Err(error),
-            DecodePolicy::TreatAsMiss { delete } => {
-                if delete && let Some(cas) = cas {
-                    // Best effort: a failure to clean up is not the reader's failure.
-                    let _ = self.client.delete_if_unchanged(key, cas).await;
-                }
-                Ok(None)
-            }
+        if self.policy == DecodePolicy::Strict {
+            return Err(error);
         }
+        if self.policy.deletes()
+            && let Some(cas) = cas
+        {
+            // Best effort: a failure to clean up is not the reader's failure.
+            let _ = self.client.delete_if_unchanged(key, cas).await;
+        }
+        Ok(None)
     }
 
     /// Reads the value under `key`. `None` is a miss — or, under `TreatAsMiss`, a value this type must not decode.
