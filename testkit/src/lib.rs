@@ -1,5 +1,6 @@
 //! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, a seeded
-//! generator, and a fault-injecting TCP relay ([`Relay`]) to put between a client and a server.
+//! generator, a fault-injecting TCP relay ([`Relay`]) to put between a client and a server, and the fuzz
+//! harnesses' proptest configuration ([`fuzz_config`]).
 //!
 //! Tests talk to real servers, never to mocks. Each [`Memcached`] runs its own process on a port the OS handed
 //! out, so tests run in parallel without sharing state.
@@ -9,8 +10,10 @@
 //! println!("memcached listening at {}", server.addr());
 //! ```
 
+mod fuzz;
 mod relay;
 
+pub use fuzz::fuzz_config;
 pub use relay::{Fault, GARBAGE, Relay};
 
 use std::io::{BufRead, BufReader, Write};

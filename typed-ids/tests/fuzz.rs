@@ -20,7 +20,7 @@ use core::str::FromStr;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+use proptest::test_runner::Config;
 use typed_ids::Error;
 use typed_ids::uuid::Uuid;
 
@@ -32,27 +32,8 @@ use fuzz_fixtures::*;
 const DEFAULT_CASES: u32 = 4_000;
 const DEFAULT_SEED: u64 = 0x0069_6473_7a7a;
 
-/// Cases per target (`MEMKIT_FUZZ_CASES`) and the seed (`MEMKIT_FUZZ_SEED`, decimal or `0x` hex), printed so a
-/// failing run can be replayed (the test harness shows it only when the target fails).
 fn fuzz_config() -> Config {
-    let cases = std::env::var("MEMKIT_FUZZ_CASES").ok().map_or(DEFAULT_CASES, |v| {
-        v.parse().unwrap_or_else(|_| panic!("MEMKIT_FUZZ_CASES must be a number, not {v:?}"))
-    });
-    let seed = std::env::var("MEMKIT_FUZZ_SEED").ok().map_or(DEFAULT_SEED, |v| {
-        let parsed = match v.strip_prefix("0x") {
-            Some(hex) => u64::from_str_radix(hex, 16),
-            None => v.parse(),
-        };
-        parsed.unwrap_or_else(|_| panic!("MEMKIT_FUZZ_SEED must be a number, not {v:?}"))
-    });
-    eprintln!("fuzz: {cases} cases, replay with MEMKIT_FUZZ_SEED={seed:#x}");
-    Config {
-        cases,
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::ChaCha,
-        rng_seed: RngSeed::Fixed(seed),
-        ..Config::default()
-    }
+    memkit_testkit::fuzz_config(DEFAULT_CASES, DEFAULT_SEED)
 }
 
 /// The promises of one type's `FromStr` for one input.
