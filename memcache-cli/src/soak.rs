@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -178,12 +178,13 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
-    let stop = Arc::new(AtomicBool::new(false));
+    // Dropping the sender tells the chaos thread to stop, at once, whatever it is waiting for.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let chaos = (!servers.is_empty()).then(|| {
-        let (shared, stop) = (shared.clone(), stop.clone());
+        let shared = shared.clone();
         let interval = Duration::from_millis(args.chaos_interval_ms.max(100));
         let seed = args.seed;
-        std::thread::spawn(move || chaos(servers, &shared, &stop, interval, deadline, seed))
+        std::thread::spawn(move || chaos(servers, &shared, &stopped, interval, deadline, seed))
     });
 
     let keys = Arc::new(keys);
@@ -209,7 +210,7 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
             *tally.errors.entry(kind).or_default() += n;
         }
     }
-    stop.store(true, Ordering::SeqCst);
+    drop(stop);
     // The chaos thread hands the servers back, so they outlive the load (and die with this function).
     let (chaos_events, _servers) = match chaos {
         Some(handle) => handle.join().map_err(|_| Failure::connection("the chaos thread panicked".into()))?,
@@ -380,12 +381,12 @@ async fn load(
     tally
 }
 
-/// Kills (and restarts) or pauses (and resumes) one spawned server every `interval` until told to stop or near
+/// Kills (and restarts) or pauses (and resumes) one spawned server every `interval` until `stop` is dropped or near
 /// the deadline; returns how many events it ran, and the servers.
 fn chaos(
     mut servers: Vec<Server>,
     shared: &Shared,
-    stop: &AtomicBool,
+    stop: &std::sync::mpsc::Receiver<()>,
     interval: Duration,
     deadline: Instant,
     seed: u64,
@@ -394,8 +395,11 @@ fn chaos(
     let mut events = 0;
     // Bounded in count as well as time.
     let max_events = 1 + (deadline.saturating_duration_since(Instant::now()).as_millis() / interval.as_millis()) as u64;
-    while events < max_events && !stop.load(Ordering::SeqCst) && Instant::now() + interval < deadline {
-        std::thread::sleep(interval);
+    while events < max_events && Instant::now() + interval < deadline {
+        // The pause between events; the load finishing ends it.
+        if stop.recv_timeout(interval) != Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+            break;
+        }
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
