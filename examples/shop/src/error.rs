@@ -1,8 +1,6 @@
 //! Errors as HTTP responses, and the extractors that turn every bad input into one.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::task::Poll;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -110,8 +108,13 @@ impl<T: DeserializeOwned, E: Effects> FromRequest<Arc<E>> for JsonBody<T> {
 
     async fn from_request(req: Request, fx: &Arc<E>) -> Result<Self, ApiError> {
         let limit = req.extensions().get::<BodyReadTimeout>().map_or(Limits::default().body_read_timeout, |t| t.0);
-        let read = Bytes::from_request(req, fx);
-        let Some(read) = before(read, fx.clock().sleep(limit)).await else {
+        // `select!` only polls (no runtime needed), so the sandbox's manual clock drives the deadline in tests.
+        let read = tokio::select! {
+            biased;
+            read = Bytes::from_request(req, fx) => Some(read),
+            () = fx.clock().sleep(limit) => None,
+        };
+        let Some(read) = read else {
             return Err(ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 ErrorCode::RequestTimeout,
@@ -131,19 +134,6 @@ impl<T: DeserializeOwned, E: Effects> FromRequest<Arc<E>> for JsonBody<T> {
         })?;
         Ok(Self(decode_body(&bytes)?))
     }
-}
-
-/// `work`'s output if it completes before `deadline` does, else `None` (and `work` is dropped).
-async fn before<T>(work: impl Future<Output = T>, deadline: impl Future<Output = ()>) -> Option<T> {
-    let mut work = std::pin::pin!(work);
-    let mut deadline = std::pin::pin!(deadline);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(output) = work.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        deadline.as_mut().poll(cx).map(|()| None)
-    })
-    .await
 }
 
 /// Unknown routes: 404 `not_found`.
