@@ -148,58 +148,37 @@ pub trait Effects: Send + Sync {
     }
 }
 
-impl<E: Effects + ?Sized> Effects for &E {
-    type Clock = E::Clock;
-    type Random = E::Random;
-    type Cache = E::Cache;
-    type Store = E::Store;
-    type Outbound = E::Outbound;
-    type Events = E::Events;
+/// `Effects` through a pointer to a bundle: the same capabilities.
+macro_rules! forward_effects {
+    ($($pointer:ty),*) => {$(
+        impl<E: Effects + ?Sized> Effects for $pointer {
+            type Clock = E::Clock;
+            type Random = E::Random;
+            type Cache = E::Cache;
+            type Store = E::Store;
+            type Outbound = E::Outbound;
+            type Events = E::Events;
 
-    fn clock(&self) -> &Self::Clock {
-        (**self).clock()
-    }
-    fn random(&self) -> &Self::Random {
-        (**self).random()
-    }
-    fn cache(&self) -> &Self::Cache {
-        (**self).cache()
-    }
-    fn store(&self) -> &Self::Store {
-        (**self).store()
-    }
-    fn outbound(&self) -> &Self::Outbound {
-        (**self).outbound()
-    }
-    fn events(&self) -> &Self::Events {
-        (**self).events()
-    }
+            fn clock(&self) -> &Self::Clock {
+                (**self).clock()
+            }
+            fn random(&self) -> &Self::Random {
+                (**self).random()
+            }
+            fn cache(&self) -> &Self::Cache {
+                (**self).cache()
+            }
+            fn store(&self) -> &Self::Store {
+                (**self).store()
+            }
+            fn outbound(&self) -> &Self::Outbound {
+                (**self).outbound()
+            }
+            fn events(&self) -> &Self::Events {
+                (**self).events()
+            }
+        }
+    )*};
 }
 
-impl<E: Effects + ?Sized> Effects for std::sync::Arc<E> {
-    type Clock = E::Clock;
-    type Random = E::Random;
-    type Cache = E::Cache;
-    type Store = E::Store;
-    type Outbound = E::Outbound;
-    type Events = E::Events;
-
-    fn clock(&self) -> &Self::Clock {
-        (**self).clock()
-    }
-    fn random(&self) -> &Self::Random {
-        (**self).random()
-    }
-    fn cache(&self) -> &Self::Cache {
-        (**self).cache()
-    }
-    fn store(&self) -> &Self::Store {
-        (**self).store()
-    }
-    fn outbound(&self) -> &Self::Outbound {
-        (**self).outbound()
-    }
-    fn events(&self) -> &Self::Events {
-        (**self).events()
-    }
-}
+forward_effects!(&E, std::sync::Arc<E>);
