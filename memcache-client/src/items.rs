@@ -1,6 +1,6 @@
 //! Item commands: get, set and friends, over the meta protocol (or the text protocol when configured).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -203,7 +203,9 @@ impl Client {
     /// Reads many items at once: the keys are split by server, each server gets one batch, and the servers are
     /// queried concurrently. A server that fails gives an error for each of its keys (in
     /// [`MultiGet::errors`]) while the other servers' hits still come back: the call as a whole fails only on
-    /// invalid input.
+    /// invalid input. A reply that answers another request (a value for a key the batch did not ask for, or a
+    /// meta reply without one of the batch's tokens) is such a failure: [`Error::UnexpectedReply`] or
+    /// [`Error::Protocol`] for each of that server's keys, never a hit.
     ///
     /// # Errors
     /// [`Error::InvalidKey`] for the first bad key, before anything is sent.
@@ -277,10 +279,21 @@ impl Client {
                         }
                     }
                 }
-                Ok(Response::Values(values)) => {
-                    for value in values {
-                        // Text keys are sent as given, so the echoed key is the caller's key.
-                        out.hits.insert(value.key.clone(), item_from_value(value));
+                Ok(Response::Values(mut values)) => {
+                    // Text keys are sent as given, so every echoed key must be one this batch asked for. A value
+                    // for any other key is a reply to some other request (a lost or injected reply shifted the
+                    // stream; text replies carry no token): none of it is trusted, and its keys are not hits.
+                    let asked: HashSet<&[u8]> = indices.iter().map(|&i| keys[i].key_bytes()).collect();
+                    match values.iter().position(|value| !asked.contains(&value.key[..])) {
+                        Some(stray) => {
+                            let reply = Response::Values(vec![values.swap_remove(stray)]);
+                            failure = Some(self.unexpected(server, "get_many", &reply));
+                        }
+                        None => {
+                            for value in values {
+                                out.hits.insert(value.key.clone(), item_from_value(value));
+                            }
+                        }
                     }
                 }
                 Ok(other) => failure = Some(self.unexpected(server, "get_many", &other)),

@@ -170,6 +170,34 @@ async fn an_injected_reply_is_a_protocol_error_not_a_shifted_answer() {
     }
 }
 
+/// A well-formed text reply to a `get` of a key nobody asked for.
+const INJECTED_STRAY_VALUE: &[u8] = b"VALUE stray 0 5\r\nwrong\r\nEND\r\n";
+
+#[tokio::test]
+async fn a_multi_get_answered_for_other_keys_is_an_error_for_its_keys_not_a_hit() {
+    let (_server, relay, client) = setup("many:a").await;
+    assert!(client.set("many:b", value_for("many:b"), StoreOptions::default()).await.unwrap().is_stored());
+    relay.set_fault(Fault::Inject(INJECTED_STRAY_VALUE));
+    // A multi-get of plain keys is one classic `get` (no opaque token), so this is the key check's work: trusting
+    // order alone, the batch would take the injected reply, "stray" as a hit and both asked keys as misses.
+    let result = client.get_many(["many:a", "many:b"]).await.expect("valid keys");
+    assert!(result.hits().is_empty(), "no hit from a reply to another request");
+    for key in ["many:a", "many:b"] {
+        match result.errors().get(key.as_bytes()) {
+            Some(Error::UnexpectedReply { command: "get_many", reply, .. }) => {
+                assert!(reply.contains("stray"), "the reply shown is the stray value: {reply}");
+            }
+            other => panic!("expected UnexpectedReply for {key}, got {other:?}"),
+        }
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "many:a").await;
+    let result = client.get_many(["many:a", "many:b"]).await.expect("valid keys");
+    for key in ["many:a", "many:b"] {
+        assert_eq!(result.get(key.as_bytes()).expect("stored").value, value_for(key).as_bytes());
+    }
+}
+
 /// The faults the concurrent test cycles through, each held for [`OPS_PER_FAULT`] operations.
 const CYCLE: [Fault; 9] = [
     Fault::Delay(Duration::from_millis(300)),
