@@ -63,8 +63,9 @@ impl From<IdRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
-        if self.status == StatusCode::REQUEST_TIMEOUT {
-            // The rest of a stalled body may still come; close rather than parse it as the next request.
+        if matches!(self.status, StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE) {
+            // The rest of a stalled or refused body may still come; close rather than parse it as the next
+            // request.
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
@@ -97,9 +98,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for QueryId
     }
 }
 
-/// A JSON body, whatever the `Content-Type`: 413 `payload_too_large` past the limit, 408 `request_timeout` when it
-/// does not arrive within the body read timeout ([`BodyReadTimeout`], on the effects clock), 400 `invalid_body` or
-/// `invalid_amount` when it does not decode.
+/// A JSON body, whatever the `Content-Type`: 413 `payload_too_large` past the limit (at once when `Content-Length`
+/// declares more), 408 `request_timeout` when it does not arrive within the body read timeout
+/// ([`BodyReadTimeout`], on the effects clock), 400 `invalid_body` or `invalid_amount` when it does not decode.
 #[derive(Debug, Clone)]
 pub(crate) struct JsonBody<T>(pub(crate) T);
 
@@ -107,6 +108,12 @@ impl<T: DeserializeOwned, E: Effects> FromRequest<Arc<E>> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, fx: &Arc<E>) -> Result<Self, ApiError> {
+        // A declared length past the limit is refused before a byte of the body is read: the client need not
+        // upload it, and nothing waits out the body timeout for bytes that would be refused anyway.
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > crate::BODY_LIMIT as u64) {
+            return Err(payload_too_large());
+        }
         let limit = req.extensions().get::<BodyReadTimeout>().map_or(Limits::default().body_read_timeout, |t| t.0);
         // `select!` only polls (no runtime needed), so the sandbox's manual clock drives the deadline in tests.
         let read = tokio::select! {
@@ -123,17 +130,22 @@ impl<T: DeserializeOwned, E: Effects> FromRequest<Arc<E>> for JsonBody<T> {
         };
         let bytes = read.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::PayloadTooLarge,
-                    format!("the body is larger than {} bytes", crate::BODY_LIMIT),
-                )
+                payload_too_large()
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody, rejection.body_text())
             }
         })?;
         Ok(Self(decode_body(&bytes)?))
     }
+}
+
+/// 413 `payload_too_large`.
+fn payload_too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        format!("the body is larger than {} bytes", crate::BODY_LIMIT),
+    )
 }
 
 /// Unknown routes: 404 `not_found`.

@@ -196,6 +196,30 @@ fn oversized_bodies_are_payload_too_large() {
 }
 
 #[test]
+fn a_declared_length_past_the_limit_is_refused_before_the_body_is_read() {
+    // The client declares 10 GB and sends one byte: the answer comes at once (no clock advance), not after the
+    // body read timeout, and the connection is to be closed rather than read on.
+    let fx = Sandbox::new(12);
+    let app = example_shop::app(Arc::new(fx.clone()));
+    let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{"))])
+        .chain(futures_util::stream::pending());
+    let request = Request::post("/customers")
+        .header(header::CONTENT_LENGTH, "10000000000")
+        .body(Body::from_stream(chunks))
+        .unwrap();
+    let started = fx.clock().now();
+    let (status, connection, text) = fx.run(async {
+        let response = app.oneshot(request).await.unwrap();
+        let connection = response.headers().get(header::CONNECTION).cloned();
+        (response.status(), connection, response.into_body().collect().await.unwrap().to_bytes())
+    });
+    let reply = Reply { status, location: None, text: String::from_utf8(text.to_vec()).unwrap() };
+    assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into()));
+    assert_eq!(connection.as_ref().map(|v| v.as_bytes()), Some(&b"close"[..]));
+    assert_eq!(fx.clock().now().saturating_since(started), Duration::ZERO, "answered without waiting for the body");
+}
+
+#[test]
 fn a_body_that_stalls_is_request_timeout_after_the_body_read_timeout() {
     // Half a JSON body, then nothing: the sandbox clock jumps to the deadline once everything waits, so this takes
     // no real time and cannot flake.
