@@ -1,4 +1,4 @@
-//! `memc soak`: a long mixed load (get/set/delete/incr) that checks every value it reads against a model of what
+//! `memc soak`: a long mixed load (get/get_many/set/delete/incr) that checks every value it reads against a model of what
 //! it wrote, while — when it started the servers itself (`--spawn N`) — a chaos thread kills, pauses and restarts
 //! them.
 //!
@@ -119,6 +119,8 @@ enum Wrote {
 struct Tally {
     ops: u64,
     gets: u64,
+    /// `get_many` calls; each checks every key it asked for.
+    multi_gets: u64,
     sets: u64,
     deletes: u64,
     incrs: u64,
@@ -202,6 +204,7 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
         let t = handle.await.map_err(|e| Failure::connection(format!("a load task failed: {e}")))?;
         tally.ops += t.ops;
         tally.gets += t.gets;
+        tally.multi_gets += t.multi_gets;
         tally.sets += t.sets;
         tally.deletes += t.deletes;
         tally.incrs += t.incrs;
@@ -221,10 +224,11 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
 
     let errors: u64 = tally.errors.values().sum();
     println!(
-        "ops: {} ({:.0}/s): {} gets, {} sets, {} deletes, {} incrs; {} chaos events",
+        "ops: {} ({:.0}/s): {} gets, {} multi-gets, {} sets, {} deletes, {} incrs; {} chaos events",
         tally.ops,
         tally.ops as f64 / elapsed,
         tally.gets,
+        tally.multi_gets,
         tally.sets,
         tally.deletes,
         tally.incrs,
@@ -281,24 +285,39 @@ async fn load(
         let kills_before = shared.kills[server].load(Ordering::SeqCst);
         let roll = next() % 100;
         tally.ops += 1;
-        let written = if roll < 50 {
+        let written = if roll < 40 {
             tally.gets += 1;
             match client.get(key).await {
-                Ok(item) => {
-                    let value = item.map(|i| i.value.to_vec());
-                    let mut model = shared.model(i);
-                    if model.admits(value.as_deref()) {
-                        *model = Model::OneOf(vec![value]);
-                    } else {
-                        tally.wrong.push(format!("get {key}: read {value:?}, model {model:?}"));
+                Ok(item) => check_read(shared, keys, i, item.map(|i| i.value.to_vec()), "get", &mut tally),
+                Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+            }
+            None
+        } else if roll < 50 {
+            tally.multi_gets += 1;
+            // Up to 8 of this task's keys (a repeat is fine: it must be answered too), spread over the servers, so
+            // the batch's per-server parts meet the chaos separately.
+            let batch: Vec<usize> = (0..1 + next() % 8).map(|_| own[(next() % own.len() as u64) as usize]).collect();
+            let kills: Vec<u64> = batch.iter().map(|&k| shared.kills[shared.owner[k]].load(Ordering::SeqCst)).collect();
+            match client.get_many(batch.iter().map(|&k| keys[k].as_str())).await {
+                Ok(result) => {
+                    for &k in &batch {
+                        match result.errors().get(keys[k].as_bytes()) {
+                            Some(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+                            None => {
+                                let value = result.get(&keys[k]).map(|item| item.value.to_vec());
+                                check_read(shared, keys, k, value, "get_many", &mut tally);
+                            }
+                        }
                     }
-                    None
                 }
-                Err(e) => {
-                    *tally.errors.entry(e.kind()).or_default() += 1;
-                    None
+                Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+            }
+            for (&k, before) in batch.iter().zip(kills) {
+                if shared.kills[shared.owner[k]].load(Ordering::SeqCst) != before || before % 2 == 1 {
+                    shared.model(k).add(None);
                 }
             }
+            continue;
         } else if roll < 75 {
             tally.sets += 1;
             let value = if counter { (next() % 1000).to_string() } else { format!("{key}={}", next()) }.into_bytes();
@@ -354,15 +373,7 @@ async fn load(
         } else {
             tally.gets += 1;
             match client.get(key).await {
-                Ok(item) => {
-                    let value = item.map(|i| i.value.to_vec());
-                    let mut model = shared.model(i);
-                    if model.admits(value.as_deref()) {
-                        *model = Model::OneOf(vec![value]);
-                    } else {
-                        tally.wrong.push(format!("get {key}: read {value:?}, model {model:?}"));
-                    }
-                }
+                Ok(item) => check_read(shared, keys, i, item.map(|i| i.value.to_vec()), "get", &mut tally),
                 Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
             }
             None
@@ -379,6 +390,17 @@ async fn load(
         }
     }
     tally
+}
+
+/// Checks `value`, read for key `i` by `what`, against the key's model: a value outside it is a wrong value;
+/// otherwise the model is pinned to what was read.
+fn check_read(shared: &Shared, keys: &[String], i: usize, value: Option<Vec<u8>>, what: &str, tally: &mut Tally) {
+    let mut model = shared.model(i);
+    if model.admits(value.as_deref()) {
+        *model = Model::OneOf(vec![value]);
+    } else {
+        tally.wrong.push(format!("{what} {}: read {value:?}, model {model:?}", keys[i]));
+    }
 }
 
 /// Kills (and restarts) or pauses (and resumes) one spawned server every `interval` until `stop` is dropped or near
