@@ -1,6 +1,7 @@
 //! Network faults between client and server (a [`Relay`] in the middle): each fault gives its own typed error
 //! within the request timeout, the same client recovers once the fault is cleared, and no reply is ever handed to
-//! the wrong caller, even with many callers sharing the connection while faults come and go.
+//! the wrong caller, even with many callers (single gets and multi-gets) sharing the connection while faults come
+//! and go.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -227,30 +228,47 @@ async fn concurrent_readers_never_get_another_keys_value_while_faults_toggle() {
 
     // Faults switch by operation count, not by wall clock: every OPS_PER_FAULT completed reads, the next one.
     let ops = Arc::new(AtomicU64::new(0));
-    let tasks: Vec<_> = keys
-        .iter()
-        .map(|key| {
-            let (client, relay, ops, key) = (client.clone(), relay.clone(), ops.clone(), key.clone());
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (client, relay, ops) = (client.clone(), relay.clone(), ops.clone());
+            let (key, neighbour) = (keys[t].clone(), keys[(t + 1) % TASKS].clone());
             tokio::spawn(async move {
                 let mut wrong = Vec::new();
                 let mut errors = BTreeMap::<&'static str, u64>::new();
-                for _ in 0..OPS_PER_TASK {
-                    match client.get(&key).await {
-                        Ok(Some(item)) if item.value == value_for(&key).as_bytes() => {}
-                        // A miss is as wrong as another key's value: the key was stored and nothing deletes it.
-                        other @ Ok(_) => wrong.push(format!("{key}: {other:?}")),
-                        Err(e) => {
-                            assert!(
-                                matches!(
-                                    e,
-                                    Error::Timeout { .. }
-                                        | Error::Io { .. }
-                                        | Error::Protocol { .. }
-                                        | Error::ConnectionReset { .. }
-                                ),
-                                "unexpected error under faults: {e:?}"
-                            );
-                            *errors.entry(e.kind()).or_default() += 1;
+                for n in 0..OPS_PER_TASK {
+                    // Every third read is a multi-get of this task's key and the next one's: one classic `get`,
+                    // whose replies carry keys but no token.
+                    let reads: Vec<(&str, Result<Option<Vec<u8>>, Error>)> = if n % 3 == 2 {
+                        let result = client.get_many([key.as_str(), neighbour.as_str()]).await.expect("valid keys");
+                        [key.as_str(), neighbour.as_str()]
+                            .into_iter()
+                            .map(|k| match result.errors().get(k.as_bytes()) {
+                                Some(e) => (k, Err(e.clone())),
+                                None => (k, Ok(result.get(k).map(|item| item.value.to_vec()))),
+                            })
+                            .collect()
+                    } else {
+                        vec![(key.as_str(), client.get(&key).await.map(|item| item.map(|i| i.value.to_vec())))]
+                    };
+                    for (k, read) in reads {
+                        match read {
+                            Ok(Some(value)) if value == value_for(k).as_bytes() => {}
+                            // A miss is as wrong as another key's value: the key was stored and nothing deletes it.
+                            other @ Ok(_) => wrong.push(format!("{k}: {other:?}")),
+                            Err(e) => {
+                                assert!(
+                                    matches!(
+                                        e,
+                                        Error::Timeout { .. }
+                                            | Error::Io { .. }
+                                            | Error::Protocol { .. }
+                                            | Error::ConnectionReset { .. }
+                                            | Error::UnexpectedReply { .. }
+                                    ),
+                                    "unexpected error under faults: {e:?}"
+                                );
+                                *errors.entry(e.kind()).or_default() += 1;
+                            }
                         }
                     }
                     let done = ops.fetch_add(1, Ordering::SeqCst) + 1;
