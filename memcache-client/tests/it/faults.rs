@@ -199,6 +199,9 @@ async fn a_multi_get_answered_for_other_keys_is_an_error_for_its_keys_not_a_hit(
     }
 }
 
+/// What one read of one key gave: its value (`None`: a miss) or the error.
+type Read = Result<Option<Vec<u8>>, Error>;
+
 /// The faults the concurrent test cycles through, each held for [`OPS_PER_FAULT`] operations.
 const CYCLE: [Fault; 9] = [
     Fault::Delay(Duration::from_millis(300)),
@@ -238,7 +241,7 @@ async fn concurrent_readers_never_get_another_keys_value_while_faults_toggle() {
                 for n in 0..OPS_PER_TASK {
                     // Every third read is a multi-get of this task's key and the next one's: one classic `get`,
                     // whose replies carry keys but no token.
-                    let reads: Vec<(&str, Result<Option<Vec<u8>>, Error>)> = if n % 3 == 2 {
+                    let reads: Vec<(&str, Read)> = if n % 3 == 2 {
                         let result = client.get_many([key.as_str(), neighbour.as_str()]).await.expect("valid keys");
                         [key.as_str(), neighbour.as_str()]
                             .into_iter()
