@@ -41,15 +41,39 @@ impl Memcached {
     }
 
     /// A server with extra command-line arguments.
+    ///
+    /// memcached picks its own port (`-p -1`) and reports it in the file named by `MEMCACHED_PORT_FILENAME`,
+    /// which it writes only once it listens. Picking a free port here and passing it on would leave a window in
+    /// which a parallel test's listener takes the port; the readiness probe would then succeed against that
+    /// listener, and this "server" would be someone else's (seen: a relay resetting connections mid-test).
+    ///
+    /// # Panics
+    /// If memcached exits or reports no TCP port.
     pub fn start_with(args: &[&str]) -> Self {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-        for _ in 0..20 {
-            let port = free_port();
-            if let Some(child) = spawn_tcp(port, &args) {
-                return Self { child, port, socket: None, args };
+        let dir = private_dir();
+        let port_file = dir.join("ports");
+        let mut child = Command::new(memcached_bin())
+            .args(["-l", "127.0.0.1", "-p", "-1", "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
+            .args(&args)
+            .env("MEMCACHED_PORT_FILENAME", &port_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("memcached must be installed (scripts/test installs it)");
+        // memcached writes `<file>.lck` and renames it when every socket is bound, so a file that exists is whole.
+        let ready = wait_ready(&mut child, || port_file.exists());
+        let ports = std::fs::read_to_string(&port_file).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        let port = ports.lines().find_map(|line| line.strip_prefix("TCP INET: ")?.trim().parse().ok());
+        match (ready, port) {
+            (true, Some(port)) => Self { child, port, socket: None, args },
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("memcached did not start (args {args:?}; port file said {ports:?})");
             }
         }
-        panic!("memcached did not start on any of 20 free ports");
     }
 
     /// The process id.
@@ -82,8 +106,7 @@ impl Memcached {
 
     /// A server listening on a Unix socket only.
     pub fn start_unix() -> Self {
-        let dir = std::env::temp_dir().join(format!("memkit-test-{}-{}", std::process::id(), free_port()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = private_dir();
         let path = dir.join("memcached.sock");
         let mut child = Command::new(memcached_bin())
             .args(["-s", path.to_str().expect("utf-8 temp path"), "-t", "1", "-m", "64", "-u", "root"])
@@ -104,9 +127,22 @@ impl Memcached {
         }
     }
 
-    /// Stops the process (SIGSTOP): it keeps its sockets but answers nothing.
+    /// Stops the process (SIGSTOP): it keeps its sockets but answers nothing. Returns once the kernel reports
+    /// every thread stopped (`T` in `/proc/PID/task/*/stat`): `kill` returns when the signal is sent, and until the
+    /// worker threads have stopped a request can still be answered (seen: a "paused" server answering, a few
+    /// runs in a hundred under load).
+    ///
+    /// # Panics
+    /// If it is not reported stopped within a bounded number of polls.
     pub fn pause(&self) {
         signal(self.child.id(), "-STOP");
+        for _ in 0..READY_ATTEMPTS {
+            if all_threads_stopped(self.child.id()) {
+                return;
+            }
+            std::thread::yield_now();
+        }
+        panic!("memcached {} was not reported stopped after SIGSTOP", self.child.id());
     }
 
     /// Resumes a paused process (SIGCONT).
@@ -236,6 +272,32 @@ fn nutcracker_bin() -> String {
 
 fn memcached_bin() -> String {
     std::env::var("MEMCACHED_BIN").unwrap_or_else(|_| "memcached".to_owned())
+}
+
+/// A new, empty directory of this process's own under the system temp dir.
+fn private_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("memkit-test-{}-{n}", std::process::id()));
+    // A directory left by an earlier process with the same id would be stale.
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Whether every thread of process `pid` is stopped by a signal (state `T`).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    let mut any = false;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // The state follows the command name in parentheses (which may itself hold spaces or parentheses).
+        if !stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('T')) {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 fn free_port() -> u16 {
