@@ -18,7 +18,7 @@ pub use relay::{Fault, GARBAGE, Relay};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// One memcached process, killed when dropped.
@@ -30,8 +30,8 @@ pub struct Memcached {
     args: Vec<String>,
 }
 
-/// How many times to try connecting to a freshly started server before giving up. Each refused connect returns
-/// at once; memcached listens within a few milliseconds.
+/// How many times to poll a process (for listening, or for being stopped) before giving up. Each poll returns at
+/// once; memcached listens, or stops, within a few milliseconds.
 const READY_ATTEMPTS: usize = 200_000;
 
 impl Memcached {
@@ -53,14 +53,7 @@ impl Memcached {
         let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
         let dir = private_dir();
         let port_file = dir.join("ports");
-        let mut child = Command::new(memcached_bin())
-            .args(["-l", "127.0.0.1", "-p", "-1", "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
-            .args(&args)
-            .env("MEMCACHED_PORT_FILENAME", &port_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("memcached must be installed (scripts/test installs it)");
+        let mut child = spawn_tcp("-1", &args, Some(&port_file));
         // memcached writes `<file>.lck` and renames it when every socket is bound, so a file that exists is whole.
         let ready = wait_ready(&mut child, || port_file.exists());
         let ports = std::fs::read_to_string(&port_file).unwrap_or_default();
@@ -96,7 +89,7 @@ impl Memcached {
         assert!(self.socket.is_none(), "restart is for TCP servers");
         self.kill();
         for _ in 0..50 {
-            if let Some(child) = spawn_tcp(self.port, &self.args) {
+            if let Some(child) = respawn_tcp(self.port, &self.args) {
                 self.child = child;
                 return;
             }
@@ -180,15 +173,24 @@ impl Drop for Memcached {
     }
 }
 
-/// Starts memcached on `port`; `None` if it exited (port taken) or never listened.
-fn spawn_tcp(port: u16, args: &[String]) -> Option<Child> {
-    let mut child = Command::new(memcached_bin())
-        .args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-t", "1", "-m", "64", "-u", "root"])
-        .args(args)
+/// Spawns memcached on loopback `port` (`-1`: one it picks) with the harness's settings and `args`, reporting its
+/// ports in `port_file` if given.
+fn spawn_tcp(port: &str, args: &[String], port_file: Option<&Path>) -> Child {
+    let mut command = Command::new(memcached_bin());
+    command.args(["-l", "127.0.0.1", "-p", port, "-U", "0", "-t", "1", "-m", "64", "-u", "root"]).args(args);
+    if let Some(file) = port_file {
+        command.env("MEMCACHED_PORT_FILENAME", file);
+    }
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("memcached must be installed (scripts/test installs it)");
+        .expect("memcached must be installed (scripts/test installs it)")
+}
+
+/// Starts memcached again on `port`; `None` if it exited (port taken) or never listened.
+fn respawn_tcp(port: u16, args: &[String]) -> Option<Child> {
+    let mut child = spawn_tcp(&port.to_string(), args, None);
     if wait_ready(&mut child, || TcpStream::connect(("127.0.0.1", port)).is_ok()) {
         return Some(child);
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{Request, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use effects::sandbox::{CacheFault, Sandbox, Schedule};
 use effects::{Clock, Effects};
 use futures_util::StreamExt;
@@ -16,6 +16,8 @@ use tower::ServiceExt;
 struct Reply {
     status: StatusCode,
     location: Option<String>,
+    /// The `connection` header.
+    connection: Option<String>,
     text: String,
 }
 
@@ -49,9 +51,10 @@ impl Shop {
         self.fx.run(async {
             let response = self.app.clone().oneshot(request).await.unwrap();
             let status = response.status();
-            let location = response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+            let header_text = |name| response.headers().get(name).map(|v: &HeaderValue| v.to_str().unwrap().to_owned());
+            let (location, connection) = (header_text(header::LOCATION), header_text(header::CONNECTION));
             let bytes = response.into_body().collect().await.unwrap().to_bytes();
-            Reply { status, location, text: String::from_utf8(bytes.to_vec()).unwrap() }
+            Reply { status, location, connection, text: String::from_utf8(bytes.to_vec()).unwrap() }
         })
     }
 
@@ -200,23 +203,19 @@ fn a_declared_length_past_the_limit_is_refused_before_the_body_is_read() {
     // The client declares 10 GB and sends one byte: the answer comes at once (no clock advance), not after the
     // body read timeout, and the connection is to be closed rather than read on.
     let fx = Sandbox::new(12);
-    let app = example_shop::app(Arc::new(fx.clone()));
+    let shop = Shop { app: example_shop::app(Arc::new(fx.clone())), fx };
     let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{"))])
         .chain(futures_util::stream::pending());
     let request = Request::post("/customers")
         .header(header::CONTENT_LENGTH, "10000000000")
         .body(Body::from_stream(chunks))
         .unwrap();
-    let started = fx.clock().now();
-    let (status, connection, text) = fx.run(async {
-        let response = app.oneshot(request).await.unwrap();
-        let connection = response.headers().get(header::CONNECTION).cloned();
-        (response.status(), connection, response.into_body().collect().await.unwrap().to_bytes())
-    });
-    let reply = Reply { status, location: None, text: String::from_utf8(text.to_vec()).unwrap() };
+    let started = shop.fx.clock().now();
+    let reply = shop.send(request);
     assert_eq!((reply.status, reply.code()), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into()));
-    assert_eq!(connection.as_ref().map(|v| v.as_bytes()), Some(&b"close"[..]));
-    assert_eq!(fx.clock().now().saturating_since(started), Duration::ZERO, "answered without waiting for the body");
+    assert_eq!(reply.connection.as_deref(), Some("close"));
+    let waited = shop.fx.clock().now().saturating_since(started);
+    assert_eq!(waited, Duration::ZERO, "answered without waiting for the body");
 }
 
 #[test]
@@ -225,22 +224,16 @@ fn a_body_that_stalls_is_request_timeout_after_the_body_read_timeout() {
     // no real time and cannot flake.
     let fx = Sandbox::new(11);
     let limits = example_shop::serve::Limits { body_read_timeout: Duration::from_secs(5), ..Default::default() };
-    let app = example_shop::app_with(Arc::new(fx.clone()), limits);
+    let shop = Shop { app: example_shop::app_with(Arc::new(fx.clone()), limits), fx };
     let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(br#"{"name":"#))])
         .chain(futures_util::stream::pending());
     let request = Request::post("/customers").body(Body::from_stream(chunks)).unwrap();
-    let started = fx.clock().now();
-    let (status, connection, text) = fx.run(async {
-        let response = app.oneshot(request).await.unwrap();
-        let connection = response.headers().get(header::CONNECTION).cloned();
-        (response.status(), connection, response.into_body().collect().await.unwrap().to_bytes())
-    });
-    let reply = Reply { status, location: None, text: String::from_utf8(text.to_vec()).unwrap() };
+    let started = shop.fx.clock().now();
+    let reply = shop.send(request);
     assert_eq!((reply.status, reply.code()), (StatusCode::REQUEST_TIMEOUT, "request_timeout".into()));
-    assert_eq!(connection.as_ref().map(|v| v.as_bytes()), Some(&b"close"[..]), "a stalled body closes the connection");
-    assert_eq!(fx.clock().now().saturating_since(started), Duration::from_secs(5));
+    assert_eq!(reply.connection.as_deref(), Some("close"), "a stalled body closes the connection");
+    assert_eq!(shop.fx.clock().now().saturating_since(started), Duration::from_secs(5));
     // Nothing was created from the half body.
-    let shop = Shop { app: example_shop::app(Arc::new(fx.clone())), fx };
     assert_eq!(shop.get("/customers/cus_1").code(), "customer_not_found");
 }
 
