@@ -5,7 +5,7 @@
 //! 99% get / 1% set (the sets are what it later reads); the "mixed" run is its default 90% get / 10% set.
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What memcaslap reported.
 pub(crate) struct SlapReport {
@@ -76,19 +76,22 @@ const GRACE: Duration = Duration::from_secs(30);
 
 /// Runs `command` to completion with its output captured, killing it if it outlives `limit`.
 fn run_bounded(command: &mut Command, limit: Duration) -> Result<Output, String> {
-    let mut child =
+    let child =
         command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot start: {e}"))?;
-    let deadline = Instant::now() + limit;
-    // Its output is a few hundred bytes, far below a pipe's capacity, so polling cannot block it.
-    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("still running after {limit:?}; killed"));
+    let pid = child.id().to_string();
+    // A thread waits for the child and its output; this one waits for that thread with a deadline, so nothing
+    // polls.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match finished.recv_timeout(limit) {
+        Ok(output) => output.map_err(|e| e.to_string()),
+        Err(_) => {
+            // Not reaped yet (the waiting thread has not returned), so the pid is still this child's.
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            let _ = finished.recv();
+            Err(format!("still running after {limit:?}; killed"))
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    child.wait_with_output().map_err(|e| e.to_string())
 }
 
 /// The binary: `MEMCASLAP_BIN` or `memcaslap` on the PATH.
