@@ -71,7 +71,7 @@ mod utoipa_impl;
 pub mod __private;
 
 pub use cache_key::{CacheKey, MAX_KEY_LEN};
-pub use error::Error;
+pub use error::{Error, Format};
 pub use generate::{Clock, FixedClock, RandomSource, UuidId, uuid_v4, uuid_v4_from_bytes, uuid_v7, uuid_v7_from_parts};
 pub use id::{Id, SerdeForm};
 pub use repr::Repr;

@@ -7,7 +7,7 @@ use serde::de::{self, Deserialize, Deserializer, Unexpected, Visitor};
 use serde::ser::{Serialize, Serializer};
 
 use crate::__private::ReprKind;
-use crate::error::Error;
+use crate::error::{Error, Format};
 use crate::id::{Id, SerdeForm};
 use crate::repr::Repr;
 use crate::short_str::ShortStr;
@@ -65,7 +65,8 @@ impl<T: Id> IdVisitor<T> {
         match (T::SERDE_FORM, converted) {
             (SerdeForm::Transparent, Some(Ok(raw))) => Ok(T::new(raw)),
             (SerdeForm::Transparent, Some(Err(reason))) => {
-                Err(fail(Error::new(reason, T::TYPE_NAME, &input.to_string())))
+                let format = Format::raw(<T::Repr as Repr>::__KIND);
+                Err(fail(Error::new(reason, T::TYPE_NAME, format, &input.to_string())))
             }
             _ => Err(E::invalid_type(unexpected, &self)),
         }
@@ -162,7 +163,8 @@ impl<const N: usize> Visitor<'_> for ShortStrVisitor<N> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<ShortStr<N>, E> {
-        ShortStr::try_from_str(v).map_err(|reason| fail(Error::new(reason, self.0, v)))
+        let format = Format::raw(ReprKind::Str { capacity: N });
+        ShortStr::try_from_str(v).map_err(|reason| fail(Error::new(reason, self.0, format, v)))
     }
 }
 

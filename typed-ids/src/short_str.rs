@@ -4,7 +4,7 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::hash::{Hash, Hasher};
 
-use crate::error::{Error, Reason};
+use crate::error::{Error, Format, Reason};
 
 /// The largest capacity a [`ShortStr`] may have, so that a cache key built from it stays
 /// well within memcached's 250-byte limit.
@@ -49,7 +49,8 @@ impl<const N: usize> ShortStr<N> {
     /// [`Error::InvalidDigit`] for a character outside `[A-Za-z0-9._-]`; the errors name
     /// `ShortStr` as the ID type.
     pub fn new(text: &str) -> Result<Self, Error> {
-        Self::try_from_str(text).map_err(|reason| Error::new(reason, "ShortStr", text))
+        let format = Format::raw(crate::__private::ReprKind::Str { capacity: N });
+        Self::try_from_str(text).map_err(|reason| Error::new(reason, "ShortStr", format, text))
     }
 
     /// Builds a `ShortStr` from a literal, checked when the program compiles if used in a

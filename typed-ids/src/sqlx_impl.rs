@@ -9,7 +9,7 @@
 use sqlx::error::BoxDynError;
 use uuid::Uuid;
 
-use crate::error::{Error, Reason};
+use crate::error::{Error, Format, Range, Reason};
 use crate::short_str::ShortStr;
 
 /// The SQL value of a representation.
@@ -32,28 +32,30 @@ pub trait SqlRepr: Sized {
     fn from_sql(sql: Self::Sql, id_type: &'static str) -> Result<Self, BoxDynError>;
 }
 
-fn overflow(id_type: &'static str, value: impl ToString) -> BoxDynError {
-    Box::new(Error::new(Reason::Overflow, id_type, &value.to_string()))
+/// [`Error::Overflow`] for a value outside `range`, what both the ID and the column hold.
+fn overflow(id_type: &'static str, range: Range, value: impl ToString) -> BoxDynError {
+    Box::new(Error::new(Reason::Overflow, id_type, Format::integer(range), &value.to_string()))
 }
 
+/// `$range`: the values both the ID and an `i64` column hold.
 macro_rules! int_sql {
-    ($ty:ty) => {
+    ($ty:ty, $range:expr) => {
         impl SqlRepr for $ty {
             type Sql = i64;
 
             fn to_sql(&self, id_type: &'static str) -> Result<i64, BoxDynError> {
-                i64::try_from(*self).map_err(|_| overflow(id_type, self))
+                i64::try_from(*self).map_err(|_| overflow(id_type, $range, self))
             }
 
             fn from_sql(sql: i64, id_type: &'static str) -> Result<Self, BoxDynError> {
-                <$ty>::try_from(sql).map_err(|_| overflow(id_type, sql))
+                <$ty>::try_from(sql).map_err(|_| overflow(id_type, $range, sql))
             }
         }
     };
 }
 
-int_sql!(u64);
-int_sql!(u32);
+int_sql!(u64, Range::Column);
+int_sql!(u32, Range::U32);
 
 impl SqlRepr for i64 {
     type Sql = i64;
@@ -87,6 +89,8 @@ impl<const N: usize> SqlRepr for ShortStr<N> {
     }
 
     fn from_sql(sql: String, id_type: &'static str) -> Result<Self, BoxDynError> {
-        ShortStr::try_from_str(&sql).map_err(|reason| Box::new(Error::new(reason, id_type, &sql)) as BoxDynError)
+        let format = Format::raw(crate::__private::ReprKind::Str { capacity: N });
+        ShortStr::try_from_str(&sql)
+            .map_err(|reason| Box::new(Error::new(reason, id_type, format, &sql)) as BoxDynError)
     }
 }

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::__private::ReprKind;
-use crate::error::Error;
+use crate::error::{Error, Format};
 use crate::id::Id;
 use crate::repr::Repr;
 
@@ -18,15 +18,16 @@ pub(crate) fn parse_repr<R: Repr>(
     prefix: Option<&'static str>,
     input: &str,
 ) -> Result<R, Error> {
+    let format = Format::text(prefix, R::__KIND);
     if input.is_empty() {
-        return Err(Error::new(crate::error::Reason::Empty, id_type, input));
+        return Err(Error::new(crate::error::Reason::Empty, id_type, format, input));
     }
     let body = match prefix {
         None => input,
         Some(expected) => split_prefix(R::__KIND, expected, input)
-            .map_err(|found| Error::wrong_prefix(id_type, expected, found, input))?,
+            .map_err(|found| Error::wrong_prefix(id_type, expected, format, found, input))?,
     };
-    R::__parse(body, prefix.is_some()).map_err(|reason| Error::new(reason, id_type, input))
+    R::__parse(body, prefix.is_some()).map_err(|reason| Error::new(reason, id_type, format, input))
 }
 
 /// Returns the text after `expected_`, or the prefix that was found instead.

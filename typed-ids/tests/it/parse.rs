@@ -46,12 +46,17 @@ fn another_types_prefix_is_wrong_prefix() {
             expected: "cus",
             found: "prd".to_owned(),
             input: "prd_123".to_owned(),
+            format: typed_ids::Format::of::<CustomerId>(),
         }
     );
     assert_eq!(err.reason(), "wrong_prefix");
     assert_eq!(err.id_type(), "CustomerId");
     assert_eq!(err.input(), "prd_123");
-    assert_eq!(err.to_string(), "invalid CustomerId \"prd_123\": wrong prefix: expected `cus_`, found `prd`");
+    assert_eq!(
+        err.to_string(),
+        "invalid CustomerId \"prd_123\": expected cus_ followed by a whole number from 0 to 18446744073709551615, \
+         found the prefix prd_"
+    );
 
     // The product's own text form, produced by Display, is refused as a customer.
     let product = ProductId::new(123).to_string();
@@ -102,7 +107,8 @@ fn non_digits_are_invalid_digit() {
 #[test]
 fn out_of_range_is_overflow() {
     let err = "cus_18446744073709551616".parse::<CustomerId>().unwrap_err();
-    assert_eq!(err, Error::Overflow { id_type: "CustomerId", input: "cus_18446744073709551616".to_owned() });
+    let format = typed_ids::Format::of::<CustomerId>();
+    assert_eq!(err, Error::Overflow { id_type: "CustomerId", input: "cus_18446744073709551616".to_owned(), format });
     assert_eq!(err.reason(), "overflow");
     assert!(matches!("4294967296".parse::<SeatId>(), Err(Error::Overflow { id_type: "SeatId", .. })));
     assert!(matches!("ledger_entry_-9223372036854775809".parse::<LedgerEntryId>(), Err(Error::Overflow { .. })));
