@@ -74,6 +74,7 @@
 mod cache;
 mod clock;
 mod events;
+pub mod health;
 pub mod memory;
 mod outbound;
 mod random;
