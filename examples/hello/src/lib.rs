@@ -21,7 +21,7 @@ use effects::{Cache, Effects, Record, Store, StoreError, cacheable, health};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use typed_ids::axum::IdPath;
+use typed_ids::axum::{IdPath, IdRejection};
 
 typed_ids::id! {
     /// A greeting: `grt_` and a time-ordered UUID.
@@ -79,6 +79,13 @@ impl From<StoreError> for ApiError {
         } else {
             Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
         }
+    }
+}
+
+/// 400 `invalid_id` for a malformed ID or another type's (`/greetings/cus_1`).
+impl From<IdRejection> for ApiError {
+    fn from(rejection: IdRejection) -> Self {
+        Self::new(rejection.status(), rejection.code(), rejection.message())
     }
 }
 
@@ -143,8 +150,9 @@ async fn create<E: Effects>(
 /// The cached read: memcached (or the in-process cache) first, the store on a miss.
 async fn read<E: Effects>(
     State(fx): State<Arc<E>>,
-    IdPath(id): IdPath<GreetingId>,
+    id: Result<IdPath<GreetingId>, IdRejection>,
 ) -> Result<Json<Greeting>, ApiError> {
+    let IdPath(id) = id?;
     let found = fx
         .cache()
         .get_or_compute(id.cache_key().as_str(), 300, || async {

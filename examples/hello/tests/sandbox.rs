@@ -34,6 +34,7 @@ fn send(fx: &Sandbox, method: &str, uri: &str, body: &str) -> (StatusCode, Value
 fn error(reply: (StatusCode, Value)) -> (StatusCode, String, String) {
     let (status, body) = reply;
     let error = body["error"].as_object().unwrap_or_else(|| panic!("no error object: {body}"));
+    assert_eq!((body.as_object().map(|b| b.len()), error.len()), (Some(1), 2), "exactly the documented shape: {body}");
     let text = |field: &str| error[field].as_str().unwrap_or_else(|| panic!("no {field}: {body}")).to_owned();
     (status, text("code"), text("message"))
 }

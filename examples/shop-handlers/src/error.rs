@@ -1,6 +1,5 @@
 //! The shop's errors, each with a stable machine-readable code and an HTTP status.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -171,21 +170,4 @@ impl From<effects::StoreError> for ShopError {
     fn from(err: effects::StoreError) -> Self {
         if err.is_unavailable() { ShopError::StoreUnavailable } else { ShopError::Internal }
     }
-}
-
-/// Decodes a request body (JSON, whatever the `Content-Type` says).
-///
-/// # Errors
-/// [`ShopError::InvalidBody`] for anything that is not the expected JSON object, [`ShopError::InvalidAmount`] for
-/// a number beyond what JSON parsers represent.
-pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ShopError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let message = e.to_string();
-        // serde_json refuses numbers past f64's range before any visitor sees them.
-        if message.starts_with("number out of range") {
-            ShopError::InvalidAmount { field: "amount", problem: "is out of range" }
-        } else {
-            ShopError::InvalidBody { message }
-        }
-    })
 }

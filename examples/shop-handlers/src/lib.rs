@@ -29,13 +29,15 @@
 //! ```
 
 mod amount;
+mod body;
 mod error;
 pub mod handlers;
 mod ids;
 mod model;
 
 pub use amount::{Amount, MAX_AMOUNT};
-pub use error::{ErrorBody, ErrorCode, ErrorDetail, ShopError, decode_body};
+pub use body::decode_body;
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, ShopError};
 pub use ids::{CustomerId, ProductId, PurchaseId};
 pub use model::{
     Customer, MAX_NAME_CHARS, NewCustomer, NewProduct, NewPurchase, PAGE_SIZE, Product, PurchasePage, Receipt,

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use effects::Effects;
+use effects::{Effects, health};
 use example_shop_handlers::{
     Customer, CustomerId, ErrorBody, NewCustomer, NewProduct, NewPurchase, Product, ProductId, PurchaseId,
     PurchasePage, Receipt, handlers,
@@ -136,9 +136,22 @@ pub(crate) async fn list_purchases<E: Effects>(
     Ok(Json(handlers::list_purchases(&*fx, id, page.after).await?))
 }
 
-/// Liveness.
+/// The health of each dependency: the store reads a record, the cache (memcached, when configured) gets a key,
+/// each within [`health::DEFAULT_TIMEOUT`]. `status` is `ok` when both answer and `degraded` when either does not;
+/// a check that is `down` gives its `reason`. 200 while requests can be served (the store answers: a cache that is
+/// down only costs store reads), 503 when the store is down, so a load balancer stops sending requests only when
+/// they would fail.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "The process serves requests", body = Object, example = json!({"status": "ok"}))))]
-pub(crate) async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+    responses(
+        (status = 200, description = "The store answers; `degraded` if the cache does not", body = Object,
+            example = json!({"status": "degraded", "checks": {"store": {"status": "ok"},
+                "cache": {"status": "down", "reason": "cache unavailable: connection refused"}}})),
+        (status = 503, description = "The store does not answer", body = Object,
+            example = json!({"status": "degraded", "checks": {"store": {"status": "down",
+                "reason": "store unavailable: ..."}, "cache": {"status": "ok"}}})),
+    ))]
+pub(crate) async fn healthz<E: Effects>(State(fx): State<Arc<E>>) -> Response {
+    let health = health::check(&*fx, health::DEFAULT_TIMEOUT).await;
+    let status = if health.serving() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(health)).into_response()
 }

@@ -13,7 +13,8 @@
 //! | `GET /products/{id}` | `get_product` | 200 `Product` |
 //! | `POST /customers/{id}/purchases` | `purchase` | 201 [`Receipt`](example_shop_handlers::Receipt) |
 //! | `GET /customers/{id}/purchases` | `list_purchases` | 200 [`PurchasePage`](example_shop_handlers::PurchasePage) |
-//! | `GET /healthz`, `GET /metrics`, `GET /openapi.json` | | 200 |
+//! | `GET /healthz` | `healthz` | 200 [`Health`](effects::health::Health) (503 when the store is down) |
+//! | `GET /metrics`, `GET /openapi.json` | | 200 |
 //!
 //! Every error is `{"error":{"code":"...","message":"..."}}` with a code from
 //! [`ErrorCode`](example_shop_handlers::ErrorCode); input from outside never produces a 500.
@@ -66,7 +67,7 @@ pub fn app_with<E: Effects + 'static>(fx: Arc<E>, limits: serve::Limits) -> Rout
         .route("/customers/{id}/purchases", get(api::list_purchases::<E>).post(api::purchase::<E>))
         .route("/products", axum::routing::post(api::create_product::<E>))
         .route("/products/{id}", get(api::get_product::<E>))
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(api::healthz::<E>))
         .route("/metrics", get(metrics::render))
         .route("/openapi.json", get(openapi::serve))
         .fallback(error::not_found)

@@ -5,6 +5,7 @@
 //! Slow clients are cut off: `HEADER_READ_TIMEOUT_MS` (10 s), `BODY_READ_TIMEOUT_MS` (30 s), `MAX_CONNECTIONS`
 //! (4,096); `--help` lists every setting.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: a log redirected to a file or a collector stays plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
     match run(Config::parse()).await {

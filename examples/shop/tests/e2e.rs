@@ -86,6 +86,9 @@ impl Drop for Shop {
     }
 }
 
+/// `/healthz` with every dependency up.
+const HEALTHY: &str = r#"{"status":"ok","checks":{"store":{"status":"ok"},"cache":{"status":"ok"}}}"#;
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("example-shop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -178,7 +181,7 @@ fn slow_and_idle_clients_are_cut_off_by_the_read_timeouts() {
     let mut kept = shop.connect();
     kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop\r\n\r\n").unwrap();
     let reply = read_until_closed(&mut kept);
-    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n") && reply.ends_with(r#"{"status":"ok"}"#), "{reply}");
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n") && reply.ends_with(HEALTHY), "{reply}");
 
     // A body that stalls halfway: 408 with the JSON error body, then the connection closes.
     let mut stalled = shop.connect();
@@ -193,8 +196,40 @@ fn slow_and_idle_clients_are_cut_off_by_the_read_timeouts() {
     assert_eq!(body["error"]["code"], "request_timeout", "{body}");
 
     // None of it hurt the server, and the half body created nothing.
-    assert_eq!(shop.json("GET", "/healthz", Value::Null), (200, json!({"status": "ok"})));
+    assert_eq!(shop.request("GET", "/healthz", ""), (200, HEALTHY.to_owned()));
     let (status, body) = shop.json("GET", "/customers/cus_1", Value::Null);
     assert_eq!((status, &body["error"]["code"]), (404, &json!("customer_not_found")));
     assert!(shop.terminate().0, "graceful shutdown exits 0");
+}
+
+#[test]
+fn healthz_says_degraded_while_memcached_is_down_and_ok_once_it_is_back() {
+    let mut memcached = Memcached::start();
+    let dir = temp_dir("health");
+    let shop = Shop::start(&memcached, &dir);
+    assert_eq!(shop.request("GET", "/healthz", ""), (200, HEALTHY.to_owned()));
+    let (_, gem) = shop.json("POST", "/products", json!({"name": "gem", "price": 1}));
+
+    memcached.kill();
+    // Still 200: with the cache down every request is answered, from the store.
+    let (status, health) = shop.json("GET", "/healthz", Value::Null);
+    assert_eq!((status, &health["status"]), (200, &json!("degraded")), "{health}");
+    assert_eq!(health["checks"]["store"], json!({"status": "ok"}), "{health}");
+    assert_eq!(health["checks"]["cache"]["status"], "down", "{health}");
+    let reason = health["checks"]["cache"]["reason"].as_str().unwrap_or_else(|| panic!("no reason: {health}"));
+    assert!(reason.starts_with("cache unavailable: "), "{reason}");
+    assert!(reason.contains(&memcached.addr()), "names the server: {reason}");
+    assert_eq!(shop.json("GET", "/products/prd_1", Value::Null), (200, gem));
+
+    // Back up: the client retries the server after its retry interval (2 s); poll for it, bounded.
+    memcached.restart();
+    let recovered = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        shop.request("GET", "/healthz", "") == (200, HEALTHY.to_owned())
+    });
+    assert!(recovered, "still {:?}", shop.request("GET", "/healthz", ""));
+
+    let (exited_cleanly, log) = shop.terminate();
+    assert!(exited_cleanly, "{log}");
+    assert!(!log.contains('\u{1b}'), "a log written to a file carries no colour codes: {log}");
 }

@@ -191,6 +191,103 @@ fn bad_bodies_are_invalid_body_and_bad_amounts_invalid_amount() {
 }
 
 #[test]
+fn body_errors_say_what_the_body_should_look_like() {
+    let shop = Shop::new();
+    let customer = "invalid body: expected a JSON object with fields name, credits";
+    let purchase = "invalid body: expected a JSON object with the field product_id";
+    for (uri, body, message) in [
+        ("/customers", "", format!("{customer}: the body is empty")),
+        ("/customers", " \n", format!("{customer}: the body is empty")),
+        (
+            "/customers",
+            "{",
+            format!("{customer}: the body is not valid JSON (EOF while parsing an object at line 1 column 1)"),
+        ),
+        ("/customers", "[]", format!("{customer}: found an array")),
+        // serde would take the fields in order from an array; the API takes an object.
+        ("/customers", r#"["a",1]"#, format!("{customer}: found an array")),
+        ("/customers", r#""alice""#, format!("{customer}: found a string")),
+        ("/customers", "true", format!("{customer}: found a boolean")),
+        ("/customers", "null", format!("{customer}: found null")),
+        ("/customers", "12", format!("{customer}: found a number")),
+        (
+            "/customers",
+            "[",
+            format!("{customer}: the body is not valid JSON (EOF while parsing a list at line 1 column 1)"),
+        ),
+        ("/customers", r#"{"name":"a"}"#, format!("{customer}: missing field `credits` at line 1 column 12")),
+        (
+            "/customers",
+            r#"{"name":7,"credits":1}"#,
+            format!("{customer}: invalid type: integer `7`, expected a string at line 1 column 9"),
+        ),
+        (
+            "/customers",
+            r#"{"name":"a","credits":"1"}"#,
+            format!("{customer}: invalid type: string \"1\", expected a whole number of credits at line 1 column 25"),
+        ),
+        ("/customers/cus_1/purchases", "[]", format!("{purchase}: found an array")),
+        ("/customers/cus_1/purchases", "{}", format!("{purchase}: missing field `product_id` at line 1 column 2")),
+    ] {
+        let reply = shop.call("POST", uri, body);
+        assert_eq!(reply.code(), "invalid_body", "{uri} {body}");
+        assert_eq!(reply.json()["error"]["message"], message, "{uri} {body}");
+    }
+}
+
+#[test]
+fn id_errors_say_what_the_id_should_look_like() {
+    let shop = Shop::new();
+    shop.post("/customers", json!({"name": "alice", "credits": 10}));
+    let number = "a whole number from 0 to 18446744073709551615";
+    let typeid = "26 base32 characters (0-9 and a-z except i, l, o, u; the first one 0-7)";
+    for (uri, message) in [
+        (
+            "/customers/prd_1",
+            format!("invalid CustomerId \"prd_1\": expected cus_ followed by {number}, found the prefix prd_"),
+        ),
+        ("/customers/1", format!("invalid CustomerId \"1\": expected cus_ followed by {number}, found no prefix")),
+        (
+            "/customers/cus_",
+            format!("invalid CustomerId \"cus_\": expected cus_ followed by {number}, found nothing after the prefix"),
+        ),
+        (
+            "/customers/cus_x1",
+            format!(
+                "invalid CustomerId \"cus_x1\": expected cus_ followed by {number}, found a character that is not a digit"
+            ),
+        ),
+        (
+            "/customers/cus_18446744073709551616",
+            format!(
+                "invalid CustomerId \"cus_18446744073709551616\": expected cus_ followed by {number}, found a number out of that range"
+            ),
+        ),
+        (
+            "/customers/cus_1/purchases?after=pur_x",
+            format!("invalid PurchaseId \"pur_x\": expected pur_ followed by {typeid}"),
+        ),
+        (
+            "/customers/cus_1/purchases?after=01h455vb4pex5vsknk084sn02q",
+            format!(
+                "invalid PurchaseId \"01h455vb4pex5vsknk084sn02q\": expected pur_ followed by {typeid}, found no prefix"
+            ),
+        ),
+    ] {
+        let reply = shop.get(uri);
+        assert_eq!((reply.status, reply.code()), (StatusCode::BAD_REQUEST, "invalid_id".into()), "{uri}");
+        assert_eq!(reply.json()["error"]["message"], message, "{uri}");
+    }
+    // In a body too.
+    let reply = shop.post("/customers/cus_1/purchases", json!({"product_id": "cus_1"}));
+    assert_eq!(reply.code(), "invalid_id");
+    assert_eq!(
+        reply.json()["error"]["message"],
+        format!("invalid ProductId \"cus_1\": expected prd_ followed by {number}, found the prefix cus_")
+    );
+}
+
+#[test]
 fn oversized_bodies_are_payload_too_large() {
     let shop = Shop::new();
     let name = "x".repeat(example_shop::BODY_LIMIT);
@@ -283,9 +380,36 @@ fn fifty_concurrent_purchases_give_exactly_ten_receipts() {
 }
 
 #[test]
-fn healthz_answers_ok() {
-    let reply = Shop::new().get("/healthz");
-    assert_eq!((reply.status, reply.json()), (StatusCode::OK, json!({"status": "ok"})));
+fn healthz_reports_each_dependency() {
+    let shop = Shop::new();
+    let ok = json!({"status": "ok", "checks": {"store": {"status": "ok"}, "cache": {"status": "ok"}}});
+    let reply = shop.get("/healthz");
+    assert_eq!((reply.status, reply.json()), (StatusCode::OK, ok.clone()));
+
+    // The cache down: degraded, but every request is still answered (from the store), so 200.
+    shop.fx.faults().cache(CacheFault::Down, Schedule::Always);
+    let reply = shop.get("/healthz");
+    let cache_down = json!({"status": "degraded", "checks": {"store": {"status": "ok"},
+        "cache": {"status": "down", "reason": "cache unavailable: sandbox fault: cache down"}}});
+    assert_eq!((reply.status, reply.json()), (StatusCode::OK, cache_down));
+
+    // A cache that times out.
+    shop.fx.faults().cache(CacheFault::Timeout(Duration::from_secs(1)), Schedule::Always);
+    let reply = shop.get("/healthz");
+    let reason = "cache timed out: sandbox fault: no reply in 1s";
+    assert_eq!(reply.json()["checks"]["cache"], json!({"status": "down", "reason": reason}));
+
+    // The store down: requests would fail, so 503.
+    shop.fx.faults().clear();
+    shop.fx.faults().store(Schedule::Always);
+    let reply = shop.get("/healthz");
+    let store_down = json!({"status": "degraded", "checks": {
+        "store": {"status": "down", "reason": "store unavailable: sandbox fault: store unavailable"},
+        "cache": {"status": "ok"}}});
+    assert_eq!((reply.status, reply.json()), (StatusCode::SERVICE_UNAVAILABLE, store_down));
+
+    shop.fx.faults().clear();
+    assert_eq!(shop.get("/healthz").json(), ok);
 }
 
 #[test]
