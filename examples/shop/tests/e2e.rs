@@ -233,3 +233,26 @@ fn healthz_says_degraded_while_memcached_is_down_and_ok_once_it_is_back() {
     assert!(exited_cleanly, "{log}");
     assert!(!log.contains('\u{1b}'), "a log written to a file carries no colour codes: {log}");
 }
+
+#[test]
+fn healthz_is_503_while_the_store_is_down() {
+    let memcached = Memcached::start();
+    let dir = temp_dir("store-down");
+    let shop = Shop::start(&memcached, &dir);
+    assert_eq!(shop.request("GET", "/healthz", ""), (200, HEALTHY.to_owned()));
+
+    // The database file is overwritten under the running server: every query now fails ("file is not a
+    // database"), as with a disk gone bad.
+    let db = dir.join("shop.db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    std::fs::write(&db, vec![b'x'; usize::try_from(len).unwrap()]).unwrap();
+
+    let (status, health) = shop.json("GET", "/healthz", Value::Null);
+    assert_eq!((status, &health["status"]), (503, &json!("degraded")), "{health}");
+    assert_eq!(health["checks"]["cache"], json!({"status": "ok"}), "{health}");
+    assert_eq!(health["checks"]["store"]["status"], "down", "{health}");
+    let reason = health["checks"]["store"]["reason"].as_str().unwrap_or_else(|| panic!("no reason: {health}"));
+    assert!(reason.starts_with("store unavailable: ") && reason.contains("file is not a database"), "{reason}");
+    let (status, body) = shop.json("POST", "/customers", json!({"name": "alice", "credits": 1}));
+    assert_eq!((status, &body["error"]["code"]), (503, &json!("store_unavailable")), "{body}");
+}
