@@ -76,14 +76,13 @@ impl<T: Id> IdVisitor<T> {
 impl<T: Id> Visitor<'_> for IdVisitor<T> {
     type Value = T;
 
+    /// `CustomerId: a whole number from 0 to 18446744073709551615`: the type and what its serde form looks like.
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (T::SERDE_FORM, <T::Repr as Repr>::__KIND, T::PREFIX) {
-            (SerdeForm::Prefixed, _, Some(prefix)) => write!(f, "a {} string like `{prefix}_...`", T::TYPE_NAME),
-            (SerdeForm::Prefixed, _, None) | (_, ReprKind::Str { .. } | ReprKind::Uuid, _) => {
-                write!(f, "a {} string", T::TYPE_NAME)
-            }
-            _ => write!(f, "a {} number", T::TYPE_NAME),
-        }
+        let format = match T::SERDE_FORM {
+            SerdeForm::Prefixed => Format::of::<T>(),
+            SerdeForm::Transparent => Format::raw(<T::Repr as Repr>::__KIND),
+        };
+        write!(f, "{}: {format}", T::TYPE_NAME)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
@@ -159,7 +158,7 @@ impl<const N: usize> Visitor<'_> for ShortStrVisitor<N> {
     type Value = ShortStr<N>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a {} string of at most {N} characters", self.0)
+        write!(f, "{}: {}", self.0, Format::raw(ReprKind::Str { capacity: N }))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<ShortStr<N>, E> {

@@ -145,10 +145,12 @@ pub(crate) async fn list_purchases<E: Effects>(
     responses(
         (status = 200, description = "The store answers; `degraded` if the cache does not", body = Object,
             example = json!({"status": "degraded", "checks": {"store": {"status": "ok"},
-                "cache": {"status": "down", "reason": "cache unavailable: connection refused"}}})),
+                "cache": {"status": "down", "reason":
+                "cache unavailable: cannot connect to 127.0.0.1:11211: Connection refused (os error 111)"}}})),
         (status = 503, description = "The store does not answer", body = Object,
             example = json!({"status": "degraded", "checks": {"store": {"status": "down",
-                "reason": "store unavailable: ..."}, "cache": {"status": "ok"}}})),
+                "reason": "store unavailable: error returned from database: (code: 26) file is not a database"},
+                "cache": {"status": "ok"}}})),
     ))]
 pub(crate) async fn healthz<E: Effects>(State(fx): State<Arc<E>>) -> Response {
     let health = health::check(&*fx, health::DEFAULT_TIMEOUT).await;

@@ -96,15 +96,26 @@ fn deserialisation_reports_the_typed_errors() {
 fn prefixed_ids_refuse_bare_numbers_and_other_types() {
     assert_eq!(
         json_error::<LedgerEntryId>("5"),
-        "invalid type: integer `5`, expected a LedgerEntryId string like `ledger_entry_...`"
+        "invalid type: integer `5`, expected LedgerEntryId: ledger_entry_ followed by a whole number from \
+         -9223372036854775808 to 9223372036854775807"
     );
-    assert_eq!(json_error::<CustomerId>("1.5"), "invalid type: floating point `1.5`, expected a CustomerId number");
+    assert_eq!(
+        json_error::<CustomerId>("1.5"),
+        "invalid type: floating point `1.5`, expected CustomerId: a whole number from 0 to 18446744073709551615"
+    );
     assert_eq!(
         json_error::<OrderId>(r#""01890a5d-ac96-774b-bcce-b302099a8057""#),
         "invalid OrderId \"01890a5d-ac96-774b-bcce-b302099a8057\": expected ord_ followed by 26 base32 characters \
          (0-9 and a-z except i, l, o, u; the first one 0-7), found no prefix"
     );
-    assert_eq!(json_error::<EventId>("5"), "invalid type: integer `5`, expected a EventId string");
+    assert_eq!(
+        json_error::<EventId>("5"),
+        "invalid type: integer `5`, expected EventId: a UUID (32 hexadecimal digits, optionally hyphenated 8-4-4-4-12)"
+    );
+    assert_eq!(
+        json_error::<Sku>("5"),
+        "invalid type: integer `5`, expected Sku: 1 to 12 characters from A-Z, a-z, 0-9, '.', '_' and '-'"
+    );
 }
 
 #[test]
