@@ -22,8 +22,24 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+/// SQLite's primary result codes for a lock held by another connection: `SQLITE_BUSY` and `SQLITE_LOCKED`.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Maps a sqlx error: the database being locked by another writer (past the busy timeout) is a
+/// [`StoreError::Conflict`] the caller may retry; anything else leaves the store unavailable.
 fn unavailable(error: sqlx::Error) -> StoreError {
-    StoreError::Unavailable { message: error.to_string() }
+    // sqlx reports SQLite's extended result code as text; its low byte is the primary code
+    // (SQLITE_BUSY_SNAPSHOT = 517 is a busy, for instance).
+    let primary = error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i64>().ok())
+        .map(|code| code & 0xff);
+    match primary {
+        Some(SQLITE_BUSY | SQLITE_LOCKED) => StoreError::Conflict { message: error.to_string() },
+        _ => StoreError::Unavailable { message: error.to_string() },
+    }
 }
 
 impl SqliteStore {
