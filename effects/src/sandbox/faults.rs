@@ -61,11 +61,33 @@ pub enum OutboundFault {
     Timeout(Duration),
 }
 
+/// How store calls fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    /// The database cannot be reached: [`StoreError::Unavailable`](crate::StoreError::Unavailable).
+    Unavailable,
+    /// The transaction lost a race (SQLite busy, PostgreSQL serialization failure):
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict).
+    Conflict,
+}
+
 #[derive(Debug, Default)]
 struct State {
     cache: Option<(CacheFault, Schedule)>,
-    store: Schedule,
+    store: Option<(StoreFault, Schedule)>,
     outbound: Option<(OutboundFault, Schedule)>,
+    /// A simulation's fault plan, by capability call number (see [`FaultPlan`](super::sim::FaultPlan)).
+    plan: Vec<super::sim::PlannedFault>,
+    /// Calls so far per capability since the plan was installed: cache, store, outbound.
+    calls: [u32; 3],
+}
+
+/// Which capability a planned fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    Cache = 0,
+    Store = 1,
+    Outbound = 2,
 }
 
 /// The sandbox's fault switches, shared by its capabilities. Each call to the capability consults its schedule
@@ -99,7 +121,26 @@ impl Faults {
     /// Makes store calls (begin, every transaction operation, commit) fail with
     /// [`StoreError::Unavailable`](crate::StoreError::Unavailable) on `schedule`.
     pub fn store(&self, schedule: Schedule) {
-        self.lock().store = schedule;
+        self.store_with(StoreFault::Unavailable, schedule);
+    }
+
+    /// Makes store calls (begin, every transaction operation, commit) fail with `fault` on `schedule`.
+    pub fn store_with(&self, fault: StoreFault, schedule: Schedule) {
+        self.lock().store = Some((fault, schedule));
+    }
+
+    /// Installs a simulation's fault plan and restarts the call counts it is keyed by.
+    pub(crate) fn install_plan(&self, plan: Vec<super::sim::PlannedFault>) {
+        let mut state = self.lock();
+        state.plan = plan;
+        state.calls = [0; 3];
+    }
+
+    /// Counts one call to `target`; the planned fault for it, if any.
+    fn planned(state: &mut State, target: Target) -> Option<super::sim::FaultKind> {
+        let call = state.calls[target as usize];
+        state.calls[target as usize] = call.saturating_add(1);
+        state.plan.iter().find(|f| f.at == call && f.kind.target() == target).map(|f| f.kind)
     }
 
     /// Makes outbound calls fail with `fault` on `schedule`.
@@ -114,16 +155,27 @@ impl Faults {
 
     pub(crate) fn cache_fault(&self) -> Option<CacheFault> {
         let mut state = self.lock();
+        if let Some(planned) = Self::planned(&mut state, Target::Cache).and_then(|k| k.cache()) {
+            return Some(planned);
+        }
         let (fault, schedule) = state.cache.as_mut()?;
         schedule.fire().then_some(*fault)
     }
 
-    pub(crate) fn store_fault(&self) -> bool {
-        self.lock().store.fire()
+    pub(crate) fn store_fault(&self) -> Option<StoreFault> {
+        let mut state = self.lock();
+        if let Some(planned) = Self::planned(&mut state, Target::Store).and_then(|k| k.store()) {
+            return Some(planned);
+        }
+        let (fault, schedule) = state.store.as_mut()?;
+        schedule.fire().then_some(*fault)
     }
 
     pub(crate) fn outbound_fault(&self) -> Option<OutboundFault> {
         let mut state = self.lock();
+        if let Some(planned) = Self::planned(&mut state, Target::Outbound).and_then(|k| k.outbound()) {
+            return Some(planned);
+        }
         let (fault, schedule) = state.outbound.as_mut()?;
         schedule.fire().then_some(*fault)
     }

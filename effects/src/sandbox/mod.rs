@@ -26,8 +26,10 @@ mod clock;
 mod events;
 mod executor;
 mod faults;
+mod gate;
 mod outbound;
 mod random;
+pub mod sim;
 mod store;
 mod trace;
 
@@ -39,7 +41,7 @@ pub use cache::SandboxCache;
 pub use clock::ManualClock;
 pub use events::CapturedEvents;
 pub use executor::{block_on, block_on_with_clock};
-pub use faults::{CacheFault, Faults, OutboundFault, Schedule};
+pub use faults::{CacheFault, Faults, OutboundFault, Schedule, StoreFault};
 pub use outbound::ScriptedOutbound;
 pub use random::SeededRandom;
 pub use store::{MemoryStore, MemoryTx};
@@ -49,16 +51,19 @@ use crate::Effects;
 use crate::clock::Timestamp;
 use crate::memory::MemoryCacheConfig;
 use crate::random::Random;
+use gate::Gate;
 
 /// The sandbox's random stream: a [`SeededRandom`] whose every draw is traced.
 #[derive(Debug)]
 pub struct SandboxRandom {
     inner: SeededRandom,
     trace: Trace,
+    gate: Gate,
 }
 
 impl Random for SandboxRandom {
     fn fill_bytes(&self, dest: &mut [u8]) {
+        self.gate.note(|| format!("random {}B", dest.len()));
         self.inner.fill_bytes(dest);
         let mut hex = String::with_capacity(dest.len() * 2);
         for b in dest.iter() {
@@ -106,17 +111,26 @@ impl SandboxBuilder {
         let trace = Trace::new(clock.clone());
         trace.record(format_args!("sandbox seed={}", self.seed));
         let faults = Faults::default();
-        let events = CapturedEvents::new(trace.clone());
+        let gate = Gate::default();
+        let events = CapturedEvents::new(trace.clone(), gate.clone());
         let inner = Inner {
             seed: self.seed,
-            random: SandboxRandom { inner: SeededRandom::new(self.seed), trace: trace.clone() },
-            cache: SandboxCache::new(clock.clone(), self.cache, faults.clone(), trace.clone(), events.clone()),
-            store: MemoryStore::sandboxed(faults.clone(), trace.clone()),
-            outbound: ScriptedOutbound::new(faults.clone(), trace.clone(), clock.clone()),
+            random: SandboxRandom { inner: SeededRandom::new(self.seed), trace: trace.clone(), gate: gate.clone() },
+            cache: SandboxCache::new(
+                clock.clone(),
+                self.cache,
+                faults.clone(),
+                trace.clone(),
+                events.clone(),
+                gate.clone(),
+            ),
+            store: MemoryStore::sandboxed(faults.clone(), trace.clone(), gate.clone()),
+            outbound: ScriptedOutbound::new(faults.clone(), trace.clone(), clock.clone(), gate.clone()),
             events,
             faults,
             trace,
             clock,
+            gate,
         };
         Sandbox { inner: Arc::new(inner) }
     }
@@ -133,6 +147,7 @@ struct Inner {
     events: CapturedEvents,
     faults: Faults,
     trace: Trace,
+    gate: Gate,
 }
 
 /// A deterministic world for handler tests: implements [`Effects`] with a [`ManualClock`], a seeded
@@ -189,6 +204,10 @@ impl Sandbox {
     /// The trace recorder, for a test to add its own markers.
     pub fn tracer(&self) -> &Trace {
         &self.inner.trace
+    }
+
+    pub(crate) fn gate(&self) -> &Gate {
+        &self.inner.gate
     }
 }
 
