@@ -107,8 +107,12 @@ impl Scenario for Hitting {
         (0..draw.between(1, 5)).map(|_| draw.below(1_000)).collect()
     }
 
-    fn faults(&self, draw: &mut Draw) -> FaultPlan {
-        FaultPlan::draw(draw, &FaultMenu::new(self.faults.iter().copied()).max_faults(2).within_calls(12))
+    fn faults(&self, draw: &mut Draw, requests: &[u64]) -> FaultPlan {
+        FaultPlan::draw(
+            draw,
+            &FaultMenu::new(self.faults.iter().copied()).max_faults(2).within_calls(6),
+            requests.len(),
+        )
     }
 
     fn run(&self, fx: &Sandbox, _: &(), delay: &u64) -> RequestFuture<Self::Outcome> {
@@ -271,7 +275,7 @@ fn store_conflicts_from_the_plan_are_retried_by_a_correct_handler() {
     let summary = sim::check(&scenario, &Config::seeds(100).strategy(Strategy::Random));
     assert_eq!(summary.seeds, 100);
     let fx = Sandbox::new(1);
-    let plan = FaultPlan::draw(&mut Draw::new(5), &FaultMenu::new([FaultKind::StoreConflict]).max_faults(3));
+    let plan = FaultPlan::draw(&mut Draw::new(5), &FaultMenu::new([FaultKind::StoreConflict]).max_faults(3), 2);
     assert!(plan.to_string().contains("store.conflict@") || plan.0.is_empty());
     fx.faults().store_with(effects::sandbox::StoreFault::Conflict, effects::sandbox::Schedule::Next(1));
     let err = fx.run(fx.store().get::<Hits>("page")).unwrap_err();

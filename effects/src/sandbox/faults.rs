@@ -1,7 +1,10 @@
 //! Deterministic fault injection.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use super::gate::Gate;
 
 /// When an injected fault fires. Schedules count calls, never wall time, so a faulty run replays exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,10 +79,10 @@ struct State {
     cache: Option<(CacheFault, Schedule)>,
     store: Option<(StoreFault, Schedule)>,
     outbound: Option<(OutboundFault, Schedule)>,
-    /// A simulation's fault plan, by capability call number (see [`FaultPlan`](super::sim::FaultPlan)).
+    /// A simulation's fault plan, by task and call number (see [`FaultPlan`](super::sim::FaultPlan)).
     plan: Vec<super::sim::PlannedFault>,
-    /// Calls so far per capability since the plan was installed: cache, store, outbound.
-    calls: [u32; 3],
+    /// Calls so far per task and capability since the plan was installed.
+    calls: BTreeMap<(u32, Target), u32>,
 }
 
 /// Which capability a planned fault hits.
@@ -106,9 +109,15 @@ pub(crate) enum Target {
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     state: Arc<Mutex<State>>,
+    /// Tells which simulated task is calling, for the plan.
+    gate: Gate,
 }
 
 impl Faults {
+    pub(crate) fn with_gate(gate: Gate) -> Self {
+        Self { state: Arc::default(), gate }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -133,14 +142,19 @@ impl Faults {
     pub(crate) fn install_plan(&self, plan: Vec<super::sim::PlannedFault>) {
         let mut state = self.lock();
         state.plan = plan;
-        state.calls = [0; 3];
+        state.calls.clear();
     }
 
-    /// Counts one call to `target`; the planned fault for it, if any.
-    fn planned(state: &mut State, target: Target) -> Option<super::sim::FaultKind> {
-        let call = state.calls[target as usize];
-        state.calls[target as usize] = call.saturating_add(1);
-        state.plan.iter().find(|f| f.at == call && f.kind.target() == target).map(|f| f.kind)
+    /// Counts one call to `target` by the current task; the planned fault for it, if any.
+    fn planned(&self, state: &mut State, target: Target) -> Option<super::sim::FaultKind> {
+        if state.plan.is_empty() {
+            return None;
+        }
+        let task = self.gate.current()?;
+        let calls = state.calls.entry((task, target)).or_default();
+        let call = *calls;
+        *calls = call.saturating_add(1);
+        state.plan.iter().find(|f| f.task == task && f.at == call && f.kind.target() == target).map(|f| f.kind)
     }
 
     /// Makes outbound calls fail with `fault` on `schedule`.
@@ -155,7 +169,7 @@ impl Faults {
 
     pub(crate) fn cache_fault(&self) -> Option<CacheFault> {
         let mut state = self.lock();
-        if let Some(planned) = Self::planned(&mut state, Target::Cache).and_then(|k| k.cache()) {
+        if let Some(planned) = self.planned(&mut state, Target::Cache).and_then(|k| k.cache()) {
             return Some(planned);
         }
         let (fault, schedule) = state.cache.as_mut()?;
@@ -164,7 +178,7 @@ impl Faults {
 
     pub(crate) fn store_fault(&self) -> Option<StoreFault> {
         let mut state = self.lock();
-        if let Some(planned) = Self::planned(&mut state, Target::Store).and_then(|k| k.store()) {
+        if let Some(planned) = self.planned(&mut state, Target::Store).and_then(|k| k.store()) {
             return Some(planned);
         }
         let (fault, schedule) = state.store.as_mut()?;
@@ -173,7 +187,7 @@ impl Faults {
 
     pub(crate) fn outbound_fault(&self) -> Option<OutboundFault> {
         let mut state = self.lock();
-        if let Some(planned) = Self::planned(&mut state, Target::Outbound).and_then(|k| k.outbound()) {
+        if let Some(planned) = self.planned(&mut state, Target::Outbound).and_then(|k| k.outbound()) {
             return Some(planned);
         }
         let (fault, schedule) = state.outbound.as_mut()?;

@@ -46,6 +46,12 @@ impl Gate {
         self.lock().current = task;
     }
 
+    /// The task being polled, in a simulation.
+    pub(crate) fn current(&self) -> Option<u32> {
+        let state = self.lock();
+        state.current.filter(|_| state.active)
+    }
+
     /// The last effect of `task`, if it performed one.
     pub(crate) fn last_effect(&self, task: u32) -> Option<String> {
         self.lock().last.get(&task).cloned()

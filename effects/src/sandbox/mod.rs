@@ -110,8 +110,8 @@ impl SandboxBuilder {
         clock.set_advance_on_sleep(self.advance_on_sleep);
         let trace = Trace::new(clock.clone());
         trace.record(format_args!("sandbox seed={}", self.seed));
-        let faults = Faults::default();
         let gate = Gate::default();
+        let faults = Faults::with_gate(gate.clone());
         let events = CapturedEvents::new(trace.clone(), gate.clone());
         let inner = Inner {
             seed: self.seed,

@@ -83,7 +83,7 @@
 //!
 //! A [`Failure`] prints what broke (the invariant's name and message, or the deadlocked tasks and their last
 //! effects), its size when found and after shrinking (requests, faults, preemptions, steps), the shrunk run's
-//! requests (`#index request`) and faults (`store.conflict@4`: the store's fifth call, counting from 0, fails),
+//! requests (`#index request`) and faults (`store.conflict@task3.call4`: task 3's fifth store call, counting from 0, fails),
 //! the replay line and the trace. In the trace, `sim: task N runs` marks each switch; the lines after it up to
 //! the next switch are task N's effects, in order, with the manual clock's time.
 //!

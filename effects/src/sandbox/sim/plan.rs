@@ -106,10 +106,13 @@ impl fmt::Display for FaultKind {
     }
 }
 
-/// One fault of a plan: `kind` hits the capability's call number `at` (counting from 0, all tasks together).
+/// One fault of a plan: `kind` hits task `task`'s call number `at` to the capability (counting from 0). Keyed by
+/// task, a fault stays on the same call when shrinking drops other requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedFault {
-    /// The call it hits.
+    /// The task (the request's index) it hits.
+    pub task: u32,
+    /// The task's call to the capability it hits.
     pub at: u32,
     /// What goes wrong.
     pub kind: FaultKind,
@@ -117,7 +120,7 @@ pub struct PlannedFault {
 
 impl fmt::Display for PlannedFault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.kind, self.at)
+        write!(f, "{}@task{}.call{}", self.kind, self.task, self.at)
     }
 }
 
@@ -131,18 +134,19 @@ impl FaultPlan {
         Self::default()
     }
 
-    /// A plan drawn from `menu`: up to `menu.max_faults` faults, each a kind from the menu on a call below
-    /// `menu.within_calls` of its capability.
-    pub fn draw(draw: &mut Draw, menu: &FaultMenu) -> Self {
-        if menu.kinds.is_empty() {
+    /// A plan for `tasks` tasks drawn from `menu`: up to `menu.max_faults` faults, each a kind from the menu on
+    /// one task's call below `menu.within_calls` to its capability.
+    pub fn draw(draw: &mut Draw, menu: &FaultMenu, tasks: usize) -> Self {
+        if menu.kinds.is_empty() || tasks == 0 {
             return Self::none();
         }
         let count = draw.below(u64::from(menu.max_faults) + 1);
         let faults = (0..count)
             .filter_map(|_| {
                 let kind = *draw.pick(&menu.kinds)?;
+                let task = u32::try_from(draw.below(tasks as u64)).unwrap_or(0);
                 let at = u32::try_from(draw.below(u64::from(menu.within_calls))).unwrap_or(0);
-                Some(PlannedFault { at, kind })
+                Some(PlannedFault { task, at, kind })
             })
             .collect();
         Self(faults)
@@ -167,9 +171,9 @@ impl fmt::Display for FaultPlan {
 /// use effects::sandbox::sim::{Draw, FaultKind, FaultMenu, FaultPlan};
 ///
 /// let menu = FaultMenu::new([FaultKind::CacheDown, FaultKind::StoreConflict]).max_faults(2).within_calls(20);
-/// let plan = FaultPlan::draw(&mut Draw::new(7), &menu);
-/// assert!(plan.0.len() <= 2 && plan.0.iter().all(|f| f.at < 20));
-/// assert_eq!(plan, FaultPlan::draw(&mut Draw::new(7), &menu), "the same seed draws the same plan");
+/// let plan = FaultPlan::draw(&mut Draw::new(7), &menu, 4);
+/// assert!(plan.0.len() <= 2 && plan.0.iter().all(|f| f.at < 20 && f.task < 4));
+/// assert_eq!(plan, FaultPlan::draw(&mut Draw::new(7), &menu, 4), "the same seed draws the same plan");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultMenu {
@@ -179,9 +183,9 @@ pub struct FaultMenu {
 }
 
 impl FaultMenu {
-    /// A menu of `kinds`, by default at most 2 faults within each capability's first 32 calls.
+    /// A menu of `kinds`, by default at most 2 faults within a task's first 8 calls to each capability.
     pub fn new(kinds: impl IntoIterator<Item = FaultKind>) -> Self {
-        Self { kinds: kinds.into_iter().collect(), max_faults: 2, within_calls: 32 }
+        Self { kinds: kinds.into_iter().collect(), max_faults: 2, within_calls: 8 }
     }
 
     /// At most `n` faults per run (the number is drawn from `0..=n`).
@@ -191,7 +195,7 @@ impl FaultMenu {
         self
     }
 
-    /// Faults hit calls numbered below `n`.
+    /// Faults hit a task's calls numbered below `n`.
     #[must_use]
     pub fn within_calls(mut self, n: u32) -> Self {
         self.within_calls = n.max(1);

@@ -152,7 +152,7 @@ fn run_once<S: Scenario>(
     let state = scenario.setup(&fx);
     let mut draw = Draw::new(spec.seed);
     let all_requests = scenario.requests(&mut draw, &state);
-    let all_faults = scenario.faults(&mut draw);
+    let all_faults = scenario.faults(&mut draw, &all_requests);
     let requests = keep(&all_requests, spec.requests.as_ref());
     let faults = keep(&all_faults.0, spec.faults.as_ref());
     let plan = super::FaultPlan(faults.iter().map(|(_, f)| *f).collect());
@@ -172,6 +172,8 @@ fn run_once<S: Scenario>(
             request: request.clone(),
             started: None,
             finished: None,
+            started_step: None,
+            finished_step: None,
             outcome: None,
             trace: String::new(),
         })
@@ -202,26 +204,30 @@ fn run_once<S: Scenario>(
                 let Ok(k) = tasks.binary_search_by_key(&id, |t| t.id) else { continue };
                 let lines = fx.tracer().text_since(mark);
                 let task = &mut tasks[k];
+                let step = executor.steps();
                 task.started.get_or_insert(before);
+                task.started_step.get_or_insert(step);
                 task.trace.push_str(&lines);
                 if finished && task.finished.is_none() {
                     task.finished = Some(fx.clock().now());
+                    task.finished_step = Some(step);
                     task.outcome = outcomes[k].borrow_mut().take();
                 }
-                let view = View { fx: &fx, state: &state, tasks: &tasks, step: Some((id, lines.as_str())) };
+                let view =
+                    View { fx: &fx, state: &state, tasks: &tasks, step: Some((id, lines.as_str())), steps: step };
                 note_reached(&view, sometimes, &mut reached);
                 if let Err(v) = scenario.always(&view) {
                     break Some(FailureKind::Invariant { name: v.name, message: v.message });
                 }
             }
             Step::ClockAdvanced => {
-                let view = View { fx: &fx, state: &state, tasks: &tasks, step: None };
+                let view = View { fx: &fx, state: &state, tasks: &tasks, step: None, steps: executor.steps() };
                 if let Err(v) = scenario.always(&view) {
                     break Some(FailureKind::Invariant { name: v.name, message: v.message });
                 }
             }
             Step::Done => {
-                let view = View { fx: &fx, state: &state, tasks: &tasks, step: None };
+                let view = View { fx: &fx, state: &state, tasks: &tasks, step: None, steps: executor.steps() };
                 note_reached(&view, sometimes, &mut reached);
                 break scenario
                     .always(&view)

@@ -59,6 +59,10 @@ pub struct TaskView<S: Scenario + ?Sized> {
     pub started: Option<Timestamp>,
     /// When it completed.
     pub finished: Option<Timestamp>,
+    /// The step it first ran in (steps count from 1): orders events that share a clock time.
+    pub started_step: Option<u64>,
+    /// The step it completed in.
+    pub finished_step: Option<u64>,
     /// What it returned, once it has.
     pub outcome: Option<S::Outcome>,
     /// The trace lines written while it ran, in order.
@@ -78,6 +82,8 @@ pub struct View<'a, S: Scenario + ?Sized> {
     /// The task that just ran and the trace lines it wrote in this step; `None` after the clock moved and at the
     /// end of the run.
     pub step: Option<(u32, &'a str)>,
+    /// Steps run so far: the logical time of this view (the manual clock often stands still across many steps).
+    pub steps: u64,
 }
 
 impl<S: Scenario + ?Sized> View<'_, S> {
@@ -114,9 +120,10 @@ pub trait Scenario {
     /// The requests of one run, drawn from the seed.
     fn requests(&self, draw: &mut Draw, state: &Self::State) -> Vec<Self::Request>;
 
-    /// The faults of one run, drawn after the requests. Default: none.
-    fn faults(&self, draw: &mut Draw) -> FaultPlan {
-        let _ = draw;
+    /// The faults of one run, drawn after its `requests` (a fault names its task by request index). Default:
+    /// none.
+    fn faults(&self, draw: &mut Draw, requests: &[Self::Request]) -> FaultPlan {
+        let _ = (draw, requests);
         FaultPlan::none()
     }
 

@@ -1,0 +1,430 @@
+//! The shop under simulation: the handlers behind a trait (so a planted bug can replace one), the scenarios, and
+//! the invariants the README and the handler docs promise.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use effects::sandbox::Sandbox;
+use effects::sandbox::sim::{
+    Draw, FaultKind, FaultMenu, FaultPlan, RequestFuture, Scenario, Sometimes, View, Violation, ensure,
+};
+use effects::{Clock, Effects, Timestamp};
+use example_shop_handlers::handlers::{self, CUSTOMER_TTL};
+use example_shop_handlers::{
+    Customer, CustomerId, NewCustomer, NewProduct, NewPurchase, Product, ProductId, Receipt, ShopError,
+};
+
+/// The handlers a scenario calls. The defaults are the shop's own; a planted bug overrides one.
+pub(crate) trait Shop: 'static {
+    /// `POST /customers/{id}/purchases`.
+    fn purchase<E: Effects>(
+        fx: &E,
+        customer: CustomerId,
+        req: NewPurchase,
+    ) -> impl Future<Output = Result<Receipt, ShopError>> {
+        handlers::purchase(fx, customer, req)
+    }
+    /// `GET /customers/{id}`.
+    fn get_customer<E: Effects>(fx: &E, id: CustomerId) -> impl Future<Output = Result<Customer, ShopError>> {
+        handlers::get_customer(fx, id)
+    }
+    /// `POST /products`.
+    fn create_product<E: Effects>(fx: &E, req: NewProduct) -> impl Future<Output = Result<Product, ShopError>> {
+        handlers::create_product(fx, req)
+    }
+    /// `GET /products/{id}`.
+    fn get_product<E: Effects>(fx: &E, id: ProductId) -> impl Future<Output = Result<Product, ShopError>> {
+        handlers::get_product(fx, id)
+    }
+}
+
+/// The shop as shipped.
+pub(crate) struct RealShop;
+impl Shop for RealShop {}
+
+/// Injected timeouts stay under this: the TTL counts from the cache write, which can come one timeout after the
+/// value was loaded (another task's timeout moves the shared clock).
+const MAX_TIMEOUT_MS: u32 = 250;
+
+/// What a request returned, and when it was sent (after its arrival delay).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) sent: Timestamp,
+    pub(crate) reply: Reply,
+}
+
+/// A handler's result.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    Purchased(Result<Receipt, ShopError>),
+    Customer(Result<Customer, ShopError>),
+    Created(Result<Product, ShopError>),
+    Product(Result<Product, ShopError>),
+}
+
+impl Reply {
+    fn error(&self) -> Option<&ShopError> {
+        match self {
+            Reply::Purchased(Err(e)) | Reply::Customer(Err(e)) | Reply::Created(Err(e)) | Reply::Product(Err(e)) => {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Purchases racing on one customer, with reads.
+
+/// A request of the purchase race.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Buy {
+    /// Buys the product numbered `product` (1 costs 1 credit, 2 costs 2) after `after_ms`.
+    Purchase { product: u64, after_ms: u64 },
+    /// Reads the customer after `after_ms`.
+    Read { after_ms: u64 },
+}
+
+/// What the purchase race's setup made, and the balance history its checks record.
+#[derive(Debug)]
+pub(crate) struct Customers {
+    pub(crate) customer: CustomerId,
+    pub(crate) credits: u64,
+    /// Every committed balance, observed after each step: (since step, since time, balance).
+    pub(crate) history: RefCell<Vec<(u64, Timestamp, u64)>>,
+}
+
+/// Purchases racing on one customer, with reads of the customer between them; optionally faults.
+pub(crate) struct PurchaseRace<H> {
+    name: &'static str,
+    menu: Option<FaultMenu>,
+    shop: PhantomData<H>,
+}
+
+impl<H: Shop> PurchaseRace<H> {
+    /// No faults: only the interleavings.
+    pub(crate) fn racing() -> Self {
+        Self { name: "purchase race", menu: None, shop: PhantomData }
+    }
+
+    /// The cache down or timing out mid-purchase (and mid-read).
+    pub(crate) fn cache_failures() -> Self {
+        let menu = FaultMenu::new([FaultKind::CacheDown, FaultKind::CacheTimeout(MAX_TIMEOUT_MS)])
+            .max_faults(3)
+            .within_calls(6);
+        Self { name: "purchase race, cache failing", menu: Some(menu), shop: PhantomData }
+    }
+
+    /// Every fault: the cache down or slow, the store unavailable or conflicting.
+    pub(crate) fn with_faults() -> Self {
+        let menu = FaultMenu::new([
+            FaultKind::CacheDown,
+            FaultKind::CacheTimeout(MAX_TIMEOUT_MS),
+            FaultKind::StoreUnavailable,
+            FaultKind::StoreConflict,
+            FaultKind::StoreConflict,
+        ])
+        .max_faults(3)
+        .within_calls(6);
+        Self { name: "purchase race, faults", menu: Some(menu), shop: PhantomData }
+    }
+}
+
+fn balance(fx: &Sandbox, customer: CustomerId) -> u64 {
+    fx.store().peek::<Customer>(&customer.get().to_string()).ok().flatten().map_or(0, |c| c.credits)
+}
+
+fn receipts(fx: &Sandbox, customer: CustomerId) -> Vec<Receipt> {
+    let prefix = format!("{}/", customer.get());
+    fx.store()
+        .peek_prefix::<Receipt>(&prefix)
+        .map(|rows| rows.into_iter().map(|(_, r)| r).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a reader sent at time `sent` and answered in step `answered` may see `credits`: a balance committed by
+/// the time it answered (steps order what the clock does not) and current at some point within the TTL (plus the
+/// longest injected timeout) before it was sent.
+fn fresh(history: &[(u64, Timestamp, u64)], sent: Timestamp, answered: u64, credits: u64) -> bool {
+    let slack = Duration::from_secs(u64::from(CUSTOMER_TTL)) + Duration::from_millis(u64::from(MAX_TIMEOUT_MS));
+    let window_start = Timestamp::from_unix_millis(sent.unix_millis().saturating_sub(slack.as_millis() as u64));
+    history.iter().enumerate().any(|(i, &(since, _, value))| {
+        let superseded = history.get(i + 1).map(|&(_, at, _)| at);
+        value == credits && since <= answered && superseded.is_none_or(|at| at >= window_start)
+    })
+}
+
+impl<H: Shop> Scenario for PurchaseRace<H> {
+    type State = Customers;
+    type Request = Buy;
+    type Outcome = Answer;
+
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn setup(&self, fx: &Sandbox) -> Customers {
+        // Few credits, so that two purchases of the 2-credit gem can already overdraw.
+        let credits = 3;
+        let customer = fx.run(handlers::create_customer(fx, NewCustomer::new("alice", credits))).expect("setup");
+        for price in [1, 2] {
+            fx.run(handlers::create_product(fx, NewProduct::new("gem", price))).expect("setup");
+        }
+        let start = fx.clock().now();
+        Customers { customer: customer.id, credits, history: RefCell::new(vec![(0, start, credits)]) }
+    }
+
+    fn requests(&self, draw: &mut Draw, _: &Customers) -> Vec<Buy> {
+        let n = draw.between(2, 8);
+        (0..n)
+            .map(|_| {
+                // Most requests arrive together; some a little later; some after the cache TTL.
+                let after_ms = match draw.below(10) {
+                    0..=5 => 0,
+                    6 | 7 => draw.between(1, 3_000),
+                    _ => draw.between(61_000, 65_000),
+                };
+                if draw.percent(65) {
+                    Buy::Purchase { product: draw.between(1, 2), after_ms }
+                } else {
+                    Buy::Read { after_ms }
+                }
+            })
+            .collect()
+    }
+
+    fn faults(&self, draw: &mut Draw, requests: &[Buy]) -> FaultPlan {
+        self.menu.as_ref().map_or_else(FaultPlan::none, |menu| FaultPlan::draw(draw, menu, requests.len()))
+    }
+
+    fn run(&self, fx: &Sandbox, state: &Customers, request: &Buy) -> RequestFuture<Answer> {
+        let (fx, customer, request) = (fx.clone(), state.customer, *request);
+        Box::pin(async move {
+            let after_ms = match request {
+                Buy::Purchase { after_ms, .. } | Buy::Read { after_ms } => after_ms,
+            };
+            if after_ms > 0 {
+                fx.clock().sleep(Duration::from_millis(after_ms)).await;
+            }
+            let sent = fx.clock().now();
+            let reply = match request {
+                Buy::Purchase { product, .. } => {
+                    Reply::Purchased(H::purchase(&fx, customer, NewPurchase::of(ProductId::new(product))).await)
+                }
+                Buy::Read { .. } => Reply::Customer(H::get_customer(&fx, customer).await),
+            };
+            Answer { sent, reply }
+        })
+    }
+
+    fn always(&self, view: &View<'_, Self>) -> Result<(), Violation> {
+        let state = view.state;
+        let now_balance = balance(view.fx, state.customer);
+        {
+            let mut history = state.history.borrow_mut();
+            if history.last().is_none_or(|&(_, _, b)| b != now_balance) {
+                history.push((view.steps, view.fx.clock().now(), now_balance));
+            }
+        }
+        let spent: u64 = receipts(view.fx, state.customer).iter().map(|r| r.price).sum();
+        ensure(spent <= state.credits, "no overdraft", || {
+            format!("receipts total {spent} credits; the customer had {}", state.credits)
+        })?;
+        ensure(now_balance + spent == state.credits, "credits are conserved", || {
+            format!("balance {now_balance} + receipts {spent} != {} credits at the start", state.credits)
+        })
+    }
+
+    fn at_end(&self, view: &View<'_, Self>) -> Result<(), Violation> {
+        let state = view.state;
+        let stored = receipts(view.fx, state.customer);
+        let answers: Vec<&Answer> = view.tasks.iter().filter_map(|t| t.outcome.as_ref()).collect();
+        let sold: Vec<&Receipt> = answers
+            .iter()
+            .filter_map(|a| if let Reply::Purchased(Ok(r)) = &a.reply { Some(r) } else { None })
+            .collect();
+        ensure(sold.len() == stored.len() && sold.iter().all(|r| stored.contains(r)), "one receipt per sale", || {
+            format!("{} purchases answered with a receipt; {} receipts stored", sold.len(), stored.len())
+        })?;
+        let final_balance = balance(view.fx, state.customer);
+        for answer in &answers {
+            if let Reply::Purchased(Err(ShopError::InsufficientCredits { price, .. })) = &answer.reply {
+                ensure(final_balance < *price, "refusals are real", || {
+                    format!("refused a {price}-credit purchase, yet the balance is still {final_balance}")
+                })?;
+            }
+            ensure(!matches!(answer.reply.error(), Some(ShopError::Internal)), "no internal errors", || {
+                format!("{:?}", answer.reply)
+            })?;
+        }
+        let history = state.history.borrow();
+        for task in view.tasks {
+            if let (Some(Answer { sent, reply: Reply::Customer(Ok(c)) }), Some(answered)) =
+                (&task.outcome, task.finished_step)
+            {
+                ensure(fresh(&history, *sent, answered, c.credits), "reads are fresh within the TTL", || {
+                    format!(
+                        "read sent at {sent} answered in step {answered} saw {} credits; balances (step, time, credits) were {history:?}",
+                        c.credits
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn sometimes(&self) -> Vec<Sometimes<Self>> {
+        let mut paths = vec![
+            Sometimes {
+                name: "two purchases in flight at once",
+                reached: |v| {
+                    v.in_flight().filter(|t| matches!(t.request, Buy::Purchase { after_ms: 0, .. })).count() >= 2
+                },
+            },
+            Sometimes {
+                name: "a purchase refused for lack of credits",
+                reached: |v| {
+                    v.tasks.iter().any(|t| {
+                        matches!(
+                            &t.outcome,
+                            Some(Answer { reply: Reply::Purchased(Err(ShopError::InsufficientCredits { .. })), .. })
+                        )
+                    })
+                },
+            },
+            Sometimes {
+                name: "a read missed the cache while a purchase was in flight",
+                reached: |v| {
+                    let Some((id, lines)) = v.step else { return false };
+                    let reading = v.task(id).is_some_and(|t| matches!(t.request, Buy::Read { .. }));
+                    reading
+                        && lines.contains("store.get customers/")
+                        && v.in_flight().any(|t| matches!(t.request, Buy::Purchase { .. }) && t.id != id)
+                },
+            },
+        ];
+        if self.menu.is_some() {
+            paths.push(Sometimes {
+                name: "a fault hit a purchase",
+                reached: |v| {
+                    v.tasks.iter().any(|t| matches!(t.request, Buy::Purchase { .. }) && t.trace.contains("-> fault"))
+                },
+            });
+        }
+        paths
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Product creation racing reads.
+
+/// A request of the product race.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Catalog {
+    /// Creates a product at `price`.
+    Create { price: u64 },
+    /// Reads the product numbered `id` (it may not exist yet).
+    Read { id: u64 },
+}
+
+/// Products created while others read them; the store and cache may fail.
+pub(crate) struct ProductRace<H> {
+    shop: PhantomData<H>,
+}
+
+impl<H: Shop> ProductRace<H> {
+    /// The scenario.
+    pub(crate) fn new() -> Self {
+        Self { shop: PhantomData }
+    }
+}
+
+impl<H: Shop> Scenario for ProductRace<H> {
+    type State = ();
+    type Request = Catalog;
+    type Outcome = Answer;
+
+    fn name(&self) -> &str {
+        "product creation racing reads"
+    }
+
+    fn setup(&self, _fx: &Sandbox) {}
+
+    fn requests(&self, draw: &mut Draw, _: &()) -> Vec<Catalog> {
+        (0..draw.between(2, 7))
+            .map(|_| {
+                if draw.percent(50) {
+                    Catalog::Create { price: draw.between(1, 9) }
+                } else {
+                    Catalog::Read { id: draw.between(1, 3) }
+                }
+            })
+            .collect()
+    }
+
+    fn faults(&self, draw: &mut Draw, requests: &[Catalog]) -> FaultPlan {
+        let menu = FaultMenu::new([FaultKind::StoreConflict, FaultKind::StoreUnavailable, FaultKind::CacheDown])
+            .max_faults(2)
+            .within_calls(6);
+        FaultPlan::draw(draw, &menu, requests.len())
+    }
+
+    fn run(&self, fx: &Sandbox, _: &(), request: &Catalog) -> RequestFuture<Answer> {
+        let (fx, request) = (fx.clone(), *request);
+        Box::pin(async move {
+            let sent = fx.clock().now();
+            let reply = match request {
+                Catalog::Create { price } => {
+                    Reply::Created(H::create_product(&fx, NewProduct::new(format!("item for {price}"), price)).await)
+                }
+                Catalog::Read { id } => Reply::Product(H::get_product(&fx, ProductId::new(id)).await),
+            };
+            Answer { sent, reply }
+        })
+    }
+
+    fn at_end(&self, view: &View<'_, Self>) -> Result<(), Violation> {
+        let mut ids = BTreeSet::new();
+        for task in view.tasks {
+            let Some(answer) = &task.outcome else { continue };
+            ensure(!matches!(answer.reply.error(), Some(ShopError::Internal)), "no internal errors", || {
+                format!("{:?} answered {:?}", task.request, answer.reply)
+            })?;
+            match &answer.reply {
+                Reply::Created(Ok(p)) => {
+                    ensure(ids.insert(p.id), "every product gets its own id", || format!("{} handed out twice", p.id))?;
+                    let stored = view.fx.store().peek::<Product>(&p.id.get().to_string()).ok().flatten();
+                    ensure(stored.as_ref() == Some(p), "a created product is stored", || {
+                        format!("created {p:?}, stored {stored:?}")
+                    })?;
+                }
+                Reply::Product(Ok(p)) => {
+                    let stored = view.fx.store().peek::<Product>(&p.id.get().to_string()).ok().flatten();
+                    ensure(stored.as_ref() == Some(p), "a product read is the stored one", || {
+                        format!("read {p:?}, stored {stored:?}")
+                    })?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn sometimes(&self) -> Vec<Sometimes<Self>> {
+        vec![
+            Sometimes {
+                name: "two creations in flight at once",
+                reached: |v| v.in_flight().filter(|t| matches!(t.request, Catalog::Create { .. })).count() >= 2,
+            },
+            Sometimes {
+                name: "a read of a product created in the same run",
+                reached: |v| {
+                    v.tasks.iter().any(|t| matches!(&t.outcome, Some(Answer { reply: Reply::Product(Ok(_)), .. })))
+                },
+            },
+        ]
+    }
+}
