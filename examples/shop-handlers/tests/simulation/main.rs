@@ -100,3 +100,82 @@ fn planted_customer_cached_forever_is_found() {
         3,
     );
 }
+
+/// Seeds a campaign of the planted-bug table may run.
+const HUNT_SEEDS: u64 = 1_000;
+/// Campaigns per bug and strategy, each from its own first seed.
+const HUNT_TRIALS: u64 = 20;
+
+/// Seeds to the first failure in each of [`HUNT_TRIALS`] campaigns of up to [`HUNT_SEEDS`] seeds (`None`: not
+/// found).
+fn hunt<S: Scenario>(scenario: &S, strategy: &Strategy) -> Vec<Option<u64>> {
+    (0..HUNT_TRIALS)
+        .map(|trial| {
+            let config =
+                Config::seeds(HUNT_SEEDS).first_seed(trial * 1_000_003).strategy(strategy.clone()).shrink_runs(0);
+            match sim::simulate(scenario, &config) {
+                Ok(_) => None,
+                Err(failure) if matches!(failure.kind, FailureKind::NeverReached { .. }) => None,
+                Err(failure) => Some(failure.seeds_run),
+            }
+        })
+        .collect()
+}
+
+/// `share found / median seeds to the first failure` for one table cell.
+fn cell(results: &[Option<u64>]) -> String {
+    let found = results.iter().filter(|r| r.is_some()).count();
+    let mut seeds: Vec<u64> = results.iter().map(|r| r.unwrap_or(u64::MAX)).collect();
+    seeds.sort_unstable();
+    let median = seeds[seeds.len() / 2];
+    let median = if median == u64::MAX { format!(">{HUNT_SEEDS}") } else { median.to_string() };
+    format!("{}% / {median}", found * 100 / results.len())
+}
+
+fn row<S: Scenario>(bug: &str, scenario: &S) {
+    let all = [Strategy::Fifo, Strategy::Random, Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }];
+    let cells: Vec<String> = all.iter().map(|strategy| cell(&hunt(scenario, strategy))).collect();
+    println!("| {bug} | {} | {} |", scenario.name(), cells.join(" | "));
+}
+
+/// The planted-bug table in BENCHMARKS.md: per strategy, the share of campaigns that found the bug within 1,000
+/// seeds and the median seeds to the first failure.
+#[test]
+#[ignore = "a benchmark: run in release, see BENCHMARKS.md"]
+fn planted_bug_table() {
+    println!("| bug | scenario | fifo | random | pct(depth=2) | pct(depth=3) |");
+    println!("|---|---|---|---|---|---|");
+    row("read-modify-write outside the transaction", &PurchaseRace::<RmwOutsideTx>::racing());
+    row("balance check outside the transaction", &PurchaseRace::<CheckOutsideTx>::racing());
+    row("cache written before the commit", &PurchaseRace::<CacheBeforeCommit>::racing());
+    row("retry reuses the first attempt's read", &PurchaseRace::<RetryReusesRead>::with_faults());
+    row("ID counter read outside the transaction", &ProductRace::<CounterOutsideTx>::new());
+    row("customer cached without expiry", &PurchaseRace::<CustomerCachedForever>::cache_failures());
+}
+
+/// Runs 10,000 seeds of `scenario` with every strategy and prints seeds per second.
+fn ten_thousand<S: Scenario>(scenario: &S) {
+    for strategy in [Strategy::Fifo, Strategy::Random, Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }] {
+        // Wall time is only printed, never asserted on.
+        let started = std::time::Instant::now();
+        let summary = sim::check(scenario, &Config::seeds(10_000).strategy(strategy.clone()));
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "{}: {strategy}: {} seeds, {} steps, {:.0} seeds/s",
+            scenario.name(),
+            summary.seeds,
+            summary.steps,
+            summary.seeds as f64 / seconds
+        );
+    }
+}
+
+/// Every fixed twin (the shop's own handlers) passes 10,000 seeds of each scenario a planted bug is hunted in.
+#[test]
+#[ignore = "long: run in release, see BENCHMARKS.md"]
+fn fixed_twins_pass_ten_thousand_seeds() {
+    ten_thousand(&PurchaseRace::<RealShop>::racing());
+    ten_thousand(&PurchaseRace::<RealShop>::cache_failures());
+    ten_thousand(&PurchaseRace::<RealShop>::with_faults());
+    ten_thousand(&ProductRace::<RealShop>::new());
+}
