@@ -20,6 +20,9 @@
 //! assert_eq!(sandbox.outbound().calls().len(), 1);
 //! print!("{}", sandbox.trace());
 //! ```
+//!
+//! [`Sandbox::run`] drives one future, so requests joined in it always interleave the same way. To explore
+//! interleavings and faults across many seeds, with invariants, shrinking and replay, see [`sim`].
 
 mod cache;
 mod clock;
