@@ -49,7 +49,6 @@ impl<S: Scenario + ?Sized> fmt::Debug for Sometimes<S> {
 }
 
 /// One request's task, as the checks see it.
-#[derive(Debug)]
 pub struct TaskView<S: Scenario + ?Sized> {
     /// Its number: the request's index in the seed's list (stable while shrinking drops others).
     pub id: u32,
@@ -71,7 +70,6 @@ pub struct TaskView<S: Scenario + ?Sized> {
 
 /// What an invariant looks at: the sandbox (read committed data with
 /// [`MemoryStore::peek`](crate::sandbox::MemoryStore::peek)), the setup's state, every task, and the step just run.
-#[derive(Debug)]
 pub struct View<'a, S: Scenario + ?Sized> {
     /// The sandbox.
     pub fx: &'a Sandbox,
@@ -84,6 +82,28 @@ pub struct View<'a, S: Scenario + ?Sized> {
     pub step: Option<(u32, &'a str)>,
     /// Steps run so far: the logical time of this view (the manual clock often stands still across many steps).
     pub steps: u64,
+}
+
+impl<S: Scenario + ?Sized> fmt::Debug for TaskView<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskView")
+            .field("id", &self.id)
+            .field("request", &self.request)
+            .field("started", &self.started)
+            .field("finished", &self.finished)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Scenario + ?Sized> fmt::Debug for View<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("View")
+            .field("tasks", &self.tasks)
+            .field("step", &self.step)
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: Scenario + ?Sized> View<'_, S> {

@@ -19,8 +19,9 @@ fn strategies() -> [Strategy; 3] {
     [Strategy::Random, Strategy::Pct { depth: 2 }, Strategy::Pct { depth: 3 }]
 }
 
-/// Hunts `scenario` with `config`; the bug must be found, broken invariant `invariant`, shrunk no larger than
-/// `max_requests` requests, and its replay line must reproduce it.
+/// Hunts `scenario` with `config` (the planted-bug tests use [`Config::default`], the documented budget); the
+/// bug must be found, breaking one of `invariants`, shrunk to no more than `max_requests` requests, and its
+/// printed replay line must reproduce it.
 fn found<S: Scenario>(scenario: &S, config: &Config, invariants: &[&str], max_requests: usize) {
     let failure = sim::simulate(scenario, config).expect_err("the planted bug is found");
     let FailureKind::Invariant { name, .. } = &failure.kind else { panic!("not an invariant: {failure}") };
@@ -63,24 +64,24 @@ fn product_creation_racing_reads_hands_out_distinct_ids() {
 #[test]
 fn planted_read_modify_write_outside_the_transaction_is_found() {
     // Both purchases debit the balance they read first: one debit is lost, or both pass a check only one could.
-    found(&PurchaseRace::<RmwOutsideTx>::racing(), &Config::seeds(200), &["credits are conserved", "no overdraft"], 3);
+    found(&PurchaseRace::<RmwOutsideTx>::racing(), &Config::default(), &["credits are conserved", "no overdraft"], 3);
 }
 
 #[test]
 fn planted_balance_check_outside_the_transaction_is_found() {
-    found(&PurchaseRace::<CheckOutsideTx>::racing(), &Config::seeds(200), &["no overdraft"], 3);
+    found(&PurchaseRace::<CheckOutsideTx>::racing(), &Config::default(), &["no overdraft"], 3);
 }
 
 #[test]
 fn planted_cache_write_before_commit_is_found() {
-    found(&PurchaseRace::<CacheBeforeCommit>::racing(), &Config::seeds(200), &["reads are fresh within the TTL"], 2);
+    found(&PurchaseRace::<CacheBeforeCommit>::racing(), &Config::default(), &["reads are fresh within the TTL"], 2);
 }
 
 #[test]
 fn planted_retry_that_reuses_a_stale_read_is_found() {
     found(
         &PurchaseRace::<RetryReusesRead>::with_faults(),
-        &Config::seeds(300),
+        &Config::default(),
         &["credits are conserved", "no overdraft"],
         4,
     );
@@ -88,14 +89,14 @@ fn planted_retry_that_reuses_a_stale_read_is_found() {
 
 #[test]
 fn planted_id_counter_outside_the_transaction_is_found() {
-    found(&ProductRace::<CounterOutsideTx>::new(), &Config::seeds(200), &["no internal errors"], 2);
+    found(&ProductRace::<CounterOutsideTx>::new(), &Config::default(), &["no internal errors"], 2);
 }
 
 #[test]
 fn planted_customer_cached_forever_is_found() {
     found(
         &PurchaseRace::<CustomerCachedForever>::cache_failures(),
-        &Config::seeds(300),
+        &Config::default(),
         &["reads are fresh within the TTL"],
         3,
     );

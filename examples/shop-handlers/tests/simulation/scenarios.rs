@@ -14,7 +14,7 @@ use effects::sandbox::sim::{
 use effects::{Clock, Effects, Timestamp};
 use example_shop_handlers::handlers::{self, CUSTOMER_TTL};
 use example_shop_handlers::{
-    Customer, CustomerId, NewCustomer, NewProduct, NewPurchase, Product, ProductId, Receipt, ShopError,
+    Customer, CustomerId, NewCustomer, NewProduct, NewPurchase, Product, ProductId, PurchasePage, Receipt, ShopError,
 };
 
 /// The handlers a scenario calls. The defaults are the shop's own; a planted bug overrides one.
@@ -30,6 +30,10 @@ pub(crate) trait Shop: 'static {
     /// `GET /customers/{id}`.
     fn get_customer<E: Effects>(fx: &E, id: CustomerId) -> impl Future<Output = Result<Customer, ShopError>> {
         handlers::get_customer(fx, id)
+    }
+    /// `GET /customers/{id}/purchases` (the first page).
+    fn list_purchases<E: Effects>(fx: &E, id: CustomerId) -> impl Future<Output = Result<PurchasePage, ShopError>> {
+        handlers::list_purchases(fx, id, None)
     }
     /// `POST /products`.
     fn create_product<E: Effects>(fx: &E, req: NewProduct) -> impl Future<Output = Result<Product, ShopError>> {
@@ -61,6 +65,7 @@ pub(crate) struct Answer {
 pub(crate) enum Reply {
     Purchased(Result<Receipt, ShopError>),
     Customer(Result<Customer, ShopError>),
+    Page(Result<PurchasePage, ShopError>),
     Created(Result<Product, ShopError>),
     Product(Result<Product, ShopError>),
 }
@@ -68,9 +73,11 @@ pub(crate) enum Reply {
 impl Reply {
     fn error(&self) -> Option<&ShopError> {
         match self {
-            Reply::Purchased(Err(e)) | Reply::Customer(Err(e)) | Reply::Created(Err(e)) | Reply::Product(Err(e)) => {
-                Some(e)
-            }
+            Reply::Purchased(Err(e))
+            | Reply::Customer(Err(e))
+            | Reply::Page(Err(e))
+            | Reply::Created(Err(e))
+            | Reply::Product(Err(e)) => Some(e),
             _ => None,
         }
     }
@@ -86,6 +93,8 @@ pub(crate) enum Buy {
     Purchase { product: u64, after_ms: u64 },
     /// Reads the customer after `after_ms`.
     Read { after_ms: u64 },
+    /// Lists the customer's receipts after `after_ms`.
+    List { after_ms: u64 },
 }
 
 /// What the purchase race's setup made, and the balance history its checks record.
@@ -93,8 +102,21 @@ pub(crate) enum Buy {
 pub(crate) struct Customers {
     pub(crate) customer: CustomerId,
     pub(crate) credits: u64,
-    /// Every committed balance, observed after each step: (since step, since time, balance).
-    pub(crate) history: RefCell<Vec<(u64, Timestamp, u64)>>,
+    /// Every committed state, observed after each step.
+    pub(crate) history: RefCell<Vec<Committed>>,
+}
+
+/// The customer's committed state from one step on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Committed {
+    /// The first step it was seen after.
+    step: u64,
+    /// The clock then.
+    at: Timestamp,
+    /// The balance.
+    credits: u64,
+    /// How many receipts the customer had.
+    receipts: usize,
 }
 
 /// Purchases racing on one customer, with reads of the customer between them; optionally faults.
@@ -145,15 +167,15 @@ fn receipts(fx: &Sandbox, customer: CustomerId) -> Vec<Receipt> {
         .unwrap_or_default()
 }
 
-/// Whether a reader sent at time `sent` and answered in step `answered` may see `credits`: a balance committed by
-/// the time it answered (steps order what the clock does not) and current at some point within the TTL (plus the
-/// longest injected timeout) before it was sent.
-fn fresh(history: &[(u64, Timestamp, u64)], sent: Timestamp, answered: u64, credits: u64) -> bool {
+/// Whether a reader sent at time `sent` and answered in step `answered` may see a state that `matches`: one
+/// committed by the time it answered (steps order what the clock does not) and current at some point within the
+/// TTL (plus the longest injected timeout) before it was sent.
+fn fresh(history: &[Committed], sent: Timestamp, answered: u64, matches: impl Fn(&Committed) -> bool) -> bool {
     let slack = Duration::from_secs(u64::from(CUSTOMER_TTL)) + Duration::from_millis(u64::from(MAX_TIMEOUT_MS));
     let window_start = Timestamp::from_unix_millis(sent.unix_millis().saturating_sub(slack.as_millis() as u64));
-    history.iter().enumerate().any(|(i, &(since, _, value))| {
-        let superseded = history.get(i + 1).map(|&(_, at, _)| at);
-        value == credits && since <= answered && superseded.is_none_or(|at| at >= window_start)
+    history.iter().enumerate().any(|(i, state)| {
+        let superseded = history.get(i + 1).map(|next| next.at);
+        matches(state) && state.step <= answered && superseded.is_none_or(|at| at >= window_start)
     })
 }
 
@@ -174,7 +196,8 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
             fx.run(handlers::create_product(fx, NewProduct::new("gem", price))).expect("setup");
         }
         let start = fx.clock().now();
-        Customers { customer: customer.id, credits, history: RefCell::new(vec![(0, start, credits)]) }
+        let first = Committed { step: 0, at: start, credits, receipts: 0 };
+        Customers { customer: customer.id, credits, history: RefCell::new(vec![first]) }
     }
 
     fn requests(&self, draw: &mut Draw, _: &Customers) -> Vec<Buy> {
@@ -187,10 +210,10 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
                     6 | 7 => draw.between(1, 3_000),
                     _ => draw.between(61_000, 65_000),
                 };
-                if draw.percent(65) {
-                    Buy::Purchase { product: draw.between(1, 2), after_ms }
-                } else {
-                    Buy::Read { after_ms }
+                match draw.below(20) {
+                    0..=12 => Buy::Purchase { product: draw.between(1, 2), after_ms },
+                    13..=17 => Buy::Read { after_ms },
+                    _ => Buy::List { after_ms },
                 }
             })
             .collect()
@@ -204,7 +227,7 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
         let (fx, customer, request) = (fx.clone(), state.customer, *request);
         Box::pin(async move {
             let after_ms = match request {
-                Buy::Purchase { after_ms, .. } | Buy::Read { after_ms } => after_ms,
+                Buy::Purchase { after_ms, .. } | Buy::Read { after_ms } | Buy::List { after_ms } => after_ms,
             };
             if after_ms > 0 {
                 fx.clock().sleep(Duration::from_millis(after_ms)).await;
@@ -215,6 +238,7 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
                     Reply::Purchased(H::purchase(&fx, customer, NewPurchase::of(ProductId::new(product))).await)
                 }
                 Buy::Read { .. } => Reply::Customer(H::get_customer(&fx, customer).await),
+                Buy::List { .. } => Reply::Page(H::list_purchases(&fx, customer).await),
             };
             Answer { sent, reply }
         })
@@ -223,13 +247,16 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
     fn always(&self, view: &View<'_, Self>) -> Result<(), Violation> {
         let state = view.state;
         let now_balance = balance(view.fx, state.customer);
+        let stored = receipts(view.fx, state.customer);
         {
             let mut history = state.history.borrow_mut();
-            if history.last().is_none_or(|&(_, _, b)| b != now_balance) {
-                history.push((view.steps, view.fx.clock().now(), now_balance));
+            let now =
+                Committed { step: view.steps, at: view.fx.clock().now(), credits: now_balance, receipts: stored.len() };
+            if history.last().is_none_or(|last| (last.credits, last.receipts) != (now.credits, now.receipts)) {
+                history.push(now);
             }
         }
-        let spent: u64 = receipts(view.fx, state.customer).iter().map(|r| r.price).sum();
+        let spent: u64 = stored.iter().map(|r| r.price).sum();
         ensure(spent <= state.credits, "no overdraft", || {
             format!("receipts total {spent} credits; the customer had {}", state.credits)
         })?;
@@ -262,15 +289,36 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
         }
         let history = state.history.borrow();
         for task in view.tasks {
-            if let (Some(Answer { sent, reply: Reply::Customer(Ok(c)) }), Some(answered)) =
-                (&task.outcome, task.finished_step)
-            {
-                ensure(fresh(&history, *sent, answered, c.credits), "reads are fresh within the TTL", || {
-                    format!(
-                        "read sent at {sent} answered in step {answered} saw {} credits; balances (step, time, credits) were {history:?}",
-                        c.credits
-                    )
-                })?;
+            let (Some(Answer { sent, reply }), Some(answered)) = (&task.outcome, task.finished_step) else { continue };
+            match reply {
+                Reply::Customer(Ok(c)) => {
+                    ensure(
+                        fresh(&history, *sent, answered, |s| s.credits == c.credits),
+                        "reads are fresh within the TTL",
+                        || {
+                            format!(
+                                "read sent at {sent} answered in step {answered} saw {} credits; committed: {history:?}",
+                                c.credits
+                            )
+                        },
+                    )?;
+                }
+                Reply::Page(Ok(page)) => {
+                    ensure(page.purchases.iter().all(|r| stored.contains(r)), "listed receipts are stored", || {
+                        format!("listed {:?}; stored {stored:?}", page.purchases)
+                    })?;
+                    let listed = page.purchases.len();
+                    ensure(
+                        fresh(&history, *sent, answered, |s| s.receipts == listed),
+                        "listings are fresh within the TTL",
+                        || {
+                            format!(
+                                "listing sent at {sent} answered in step {answered} had {listed} receipts; committed: {history:?}"
+                            )
+                        },
+                    )?;
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -299,7 +347,7 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
                 name: "a read missed the cache while a purchase was in flight",
                 reached: |v| {
                     let Some((id, lines)) = v.step else { return false };
-                    let reading = v.task(id).is_some_and(|t| matches!(t.request, Buy::Read { .. }));
+                    let reading = v.task(id).is_some_and(|t| matches!(t.request, Buy::Read { .. } | Buy::List { .. }));
                     reading
                         && lines.contains("store.get customers/")
                         && v.in_flight().any(|t| matches!(t.request, Buy::Purchase { .. }) && t.id != id)
