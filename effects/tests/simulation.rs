@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use effects::sandbox::Sandbox;
 use effects::sandbox::sim::{
-    self, Config, Draw, FailureKind, FaultKind, FaultMenu, FaultPlan, Interleaving, ReplayLine, RequestFuture,
-    Scenario, SimError, Sometimes, Strategy, View, Violation, ensure,
+    self, Config, Draw, Executor, FailureKind, FaultKind, FaultMenu, FaultPlan, Interleaving, ReplayLine,
+    RequestFuture, Scenario, SimError, Sometimes, Step, Strategy, View, Violation, ensure,
 };
 use effects::{Cache, Clock, Effects, Events, Record, Store, StoreError, Transaction};
 
@@ -168,11 +168,31 @@ fn a_lost_update_is_found_shrunk_and_replayed_by_every_exploring_strategy() {
 }
 
 #[test]
-fn fifo_runs_each_task_in_turn_and_misses_the_lost_update_it_cannot_reorder() {
-    // FIFO is one fixed schedule per seed: it interleaves every request round-robin.
-    let summary =
-        sim::simulate(&hitting(Counting::OneTransaction), &Config::seeds(20).strategy(Strategy::Fifo)).unwrap();
-    assert_eq!(summary.seeds, 20);
+fn fifo_alternates_ready_tasks_at_every_effect_and_replay_follows_a_schedule() {
+    let run = |strategy: Strategy| {
+        let fx = Sandbox::new(1);
+        let mut executor = Executor::new(&fx, 1, strategy, 1);
+        for id in [0, 1] {
+            let fx = fx.clone();
+            executor.spawn(
+                id,
+                Box::pin(async move {
+                    for _ in 0..3 {
+                        let _ = fx.cache().get::<Hits>("k").await;
+                    }
+                }),
+            );
+        }
+        while executor.step() != Step::Done {}
+        (executor.interleaving().to_string(), executor.preemptions())
+    };
+    // Each task stops at three effects and then ends: four steps each, in turn; the last switch is no
+    // preemption, since task 0 had ended.
+    assert_eq!(run(Strategy::Fifo), ("0.1.0.1.0.1.0.1".to_owned(), 6));
+    let schedule: Interleaving = "1x4.0x4".parse().unwrap();
+    assert_eq!(run(Strategy::Replay(schedule)), ("1x4.0x4".to_owned(), 0));
+    // A schedule naming a task that does not exist skips it; when it runs out, the last task goes on.
+    assert_eq!(run(Strategy::Replay("7.0.1".parse().unwrap())).0, "0.1x4.0x3");
 }
 
 #[test]
