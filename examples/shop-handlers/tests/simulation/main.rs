@@ -10,7 +10,8 @@ mod scenarios;
 
 use effects::sandbox::sim::{self, Config, FailureKind, Scenario, Strategy};
 use planted::{
-    CacheBeforeCommit, CheckOutsideTx, CounterOutsideTx, CustomerCachedForever, RetryReusesRead, RmwOutsideTx,
+    CacheBeforeCommit, CheckOutsideTx, CounterOutsideTx, CustomerCachedForever, InvalidateBeforeCommit,
+    RetryReusesRead, RmwOutsideTx,
 };
 use scenarios::{ProductRace, PurchaseRace, RealShop};
 
@@ -102,6 +103,16 @@ fn planted_customer_cached_forever_is_found() {
     );
 }
 
+#[test]
+fn planted_invalidation_before_the_commit_is_found() {
+    found(
+        &PurchaseRace::<InvalidateBeforeCommit>::racing(),
+        &Config::default(),
+        &["a read after a purchase returned sees it"],
+        3,
+    );
+}
+
 /// Seeds a campaign of the planted-bug table may run.
 const HUNT_SEEDS: u64 = 1_000;
 /// Campaigns per bug and strategy, each from its own first seed.
@@ -152,6 +163,7 @@ fn planted_bug_table() {
     row("retry reuses the first attempt's read", &PurchaseRace::<RetryReusesRead>::with_faults());
     row("ID counter read outside the transaction", &ProductRace::<CounterOutsideTx>::new());
     row("customer cached without expiry", &PurchaseRace::<CustomerCachedForever>::cache_failures());
+    row("invalidation before the commit", &PurchaseRace::<InvalidateBeforeCommit>::racing());
 }
 
 /// Runs 10,000 seeds of `scenario` with every strategy and prints seeds per second.

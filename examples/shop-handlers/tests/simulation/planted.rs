@@ -125,6 +125,8 @@ impl Shop for CacheBeforeCommit {
         tx.insert(&receipt_key(customer_id, receipt.id), &receipt).await?;
         let _ = fx.cache().set(customer_id.cache_key().as_str(), &customer, CUSTOMER_TTL).await;
         tx.commit().await?;
+        // The receipts page is still invalidated after the commit, as the shop does.
+        let _ = fx.cache().delete(&format!("purchases:{}", customer_id.get())).await;
         Ok(receipt)
     }
 }
@@ -218,5 +220,32 @@ impl Shop for CustomerCachedForever {
                 fx.store().get::<Customer>(&customer_key(id)).await?.ok_or(ShopError::CustomerNotFound(id))
             })
             .await
+    }
+}
+
+/// Bug 7, invalidation before the commit: the purchase deletes the cached customer first, then debits. A read in
+/// between re-caches the old balance, and nothing deletes it after the commit: a read sent after the purchase
+/// returned still sees the old balance, for a whole TTL.
+pub(crate) struct InvalidateBeforeCommit;
+impl Shop for InvalidateBeforeCommit {
+    async fn purchase<E: Effects>(fx: &E, customer_id: CustomerId, req: NewPurchase) -> Result<Receipt, ShopError> {
+        let product_id: ProductId = req.product_id.parse()?;
+        invalidate(fx, customer_id).await;
+        let mut tx = fx.store().begin().await?;
+        let mut customer =
+            tx.get::<Customer>(&customer_key(customer_id)).await?.ok_or(ShopError::CustomerNotFound(customer_id))?;
+        let product =
+            tx.get::<Product>(&product_id.get().to_string()).await?.ok_or(ShopError::ProductNotFound(product_id))?;
+        let balance = customer.credits.checked_sub(product.price).ok_or(ShopError::InsufficientCredits {
+            customer: customer_id,
+            balance: customer.credits,
+            price: product.price,
+        })?;
+        customer.credits = balance;
+        tx.update(&customer_key(customer_id), &customer).await?;
+        let receipt = receipt(fx, customer_id, &product, balance);
+        tx.insert(&receipt_key(customer_id, receipt.id), &receipt).await?;
+        tx.commit().await?;
+        Ok(receipt)
     }
 }

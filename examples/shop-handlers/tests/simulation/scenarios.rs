@@ -2,19 +2,20 @@
 //! the invariants the README and the handler docs promise.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use effects::sandbox::Sandbox;
 use effects::sandbox::sim::{
-    Draw, FaultKind, FaultMenu, FaultPlan, RequestFuture, Scenario, Sometimes, View, Violation, ensure,
+    Draw, FaultKind, FaultMenu, FaultPlan, RequestFuture, Scenario, Sometimes, TaskView, View, Violation, ensure,
 };
 use effects::{Clock, Effects, Timestamp};
 use example_shop_handlers::handlers::{self, CUSTOMER_TTL};
 use example_shop_handlers::{
-    Customer, CustomerId, NewCustomer, NewProduct, NewPurchase, Product, ProductId, PurchasePage, Receipt, ShopError,
+    Customer, CustomerId, NewCustomer, NewProduct, NewPurchase, PAGE_SIZE, Product, ProductId, PurchasePage, Receipt,
+    ShopError,
 };
 
 /// The handlers a scenario calls. The defaults are the shop's own; a planted bug overrides one.
@@ -104,6 +105,8 @@ pub(crate) struct Customers {
     pub(crate) credits: u64,
     /// Every committed state, observed after each step.
     pub(crate) history: RefCell<Vec<Committed>>,
+    /// The step (and time) each purchase task committed in.
+    pub(crate) commits: RefCell<BTreeMap<u32, (u64, Timestamp)>>,
 }
 
 /// The customer's committed state from one step on.
@@ -197,7 +200,7 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
         }
         let start = fx.clock().now();
         let first = Committed { step: 0, at: start, credits, receipts: 0 };
-        Customers { customer: customer.id, credits, history: RefCell::new(vec![first]) }
+        Customers { customer: customer.id, credits, history: RefCell::new(vec![first]), commits: RefCell::default() }
     }
 
     fn requests(&self, draw: &mut Draw, _: &Customers) -> Vec<Buy> {
@@ -255,6 +258,12 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
             if history.last().is_none_or(|last| (last.credits, last.receipts) != (now.credits, now.receipts)) {
                 history.push(now);
             }
+        }
+        if let Some((id, lines)) = view.step
+            && lines.lines().any(|l| l.contains("store.commit") && !l.contains("-> fault"))
+            && view.task(id).is_some_and(|t| matches!(t.request, Buy::Purchase { .. }))
+        {
+            state.commits.borrow_mut().insert(id, (view.steps, view.fx.clock().now()));
         }
         let spent: u64 = stored.iter().map(|r| r.price).sum();
         ensure(spent <= state.credits, "no overdraft", || {
@@ -321,7 +330,7 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
                 _ => {}
             }
         }
-        Ok(())
+        read_your_purchases(view)
     }
 
     fn sometimes(&self) -> Vec<Sometimes<Self>> {
@@ -364,6 +373,75 @@ impl<H: Shop> Scenario for PurchaseRace<H> {
         }
         paths
     }
+}
+
+/// Whether a request was sent after `task` returned: later on the clock, or (sent at once) in a later step.
+fn sent_after(request: &TaskView<PurchaseRace<impl Shop>>, task: &TaskView<PurchaseRace<impl Shop>>) -> bool {
+    let (Some(done_step), Some(done_at)) = (task.finished_step, task.finished) else { return false };
+    let Some(Answer { sent, .. }) = &request.outcome else { return false };
+    let immediate = matches!(request.request, Buy::Read { after_ms: 0 } | Buy::List { after_ms: 0 });
+    *sent > done_at || (immediate && request.started_step.is_some_and(|s| s > done_step))
+}
+
+/// A read sent after a purchase returned sees it, unless another read of the same entry was in flight when the
+/// purchase committed (it may re-cache the old value after the invalidation: the race the TTL bounds) or the
+/// purchase's own invalidation failed. This is what deleting the cache entries after the commit buys.
+fn read_your_purchases<H: Shop>(view: &View<'_, PurchaseRace<H>>) -> Result<(), Violation> {
+    let commits = view.state.commits.borrow();
+    for purchase in view.tasks {
+        let Some(Answer { reply: Reply::Purchased(Ok(receipt)), .. }) = &purchase.outcome else { continue };
+        let Some(&(commit_step, commit_at)) = commits.get(&purchase.id) else { continue };
+        if purchase
+            .trace
+            .lines()
+            .any(|l| l.contains("cache.delete") && (l.contains("-> fault") || l.contains("-> err")))
+        {
+            continue;
+        }
+        // Another read of the same entry that may have loaded before the commit and stored after the delete.
+        let racing = |list: bool| {
+            view.tasks.iter().any(|t| {
+                let handler_started = match t.request {
+                    Buy::Read { after_ms: 0 } | Buy::List { after_ms: 0 } => {
+                        t.started_step.is_some_and(|s| s <= commit_step)
+                    }
+                    Buy::Read { .. } | Buy::List { .. } => t.outcome.as_ref().is_none_or(|a| a.sent <= commit_at),
+                    Buy::Purchase { .. } => false,
+                };
+                matches!(t.request, Buy::List { .. }) == list
+                    && handler_started
+                    && t.finished_step.is_none_or(|f| f >= commit_step)
+            })
+        };
+        for read in view.tasks.iter().filter(|t| sent_after(t, purchase)) {
+            match &read.outcome {
+                Some(Answer { reply: Reply::Customer(Ok(c)), .. }) if !racing(false) => {
+                    ensure(c.credits <= receipt.balance_after, "a read after a purchase returned sees it", || {
+                        format!(
+                            "task {} read {} credits after task {} left {}",
+                            read.id, c.credits, purchase.id, receipt.balance_after
+                        )
+                    })?;
+                }
+                Some(Answer { reply: Reply::Page(Ok(page)), .. }) if !racing(true) => {
+                    ensure(
+                        page.purchases.contains(receipt) || page.purchases.len() == PAGE_SIZE,
+                        "a read after a purchase returned sees it",
+                        || {
+                            format!(
+                                "task {} listed {} receipts without task {}'s",
+                                read.id,
+                                page.purchases.len(),
+                                purchase.id
+                            )
+                        },
+                    )?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------------------
