@@ -81,9 +81,9 @@
 //!
 //! # Budgets
 //!
-//! [`Config::default`] hunts 1,000 seeds with PCT of depth 3: the budget within which each of the shop's six
+//! [`Config::default`] hunts 1,000 seeds with PCT of depth 3: the budget within which each of the shop's seven
 //! planted bugs (`examples/shop-handlers/tests/simulation/`) was found in every one of 20 campaigns, with medians
-//! of 3 to 35 seeds (BENCHMARKS.md has the table for every strategy). Budgets count seeds and steps, never wall
+//! of 3 to 116 seeds (BENCHMARKS.md has the table for every strategy). Budgets count seeds and steps, never wall
 //! time, so a campaign's verdict is the same on every machine. Bugs that need one particular order of two
 //! effects in different requests are what PCT is for; FIFO (one round-robin schedule per seed) only varies the
 //! requests and faults.

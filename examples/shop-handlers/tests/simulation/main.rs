@@ -2,6 +2,11 @@
 //! drawn per seed, and the README's promises as invariants. Planted bugs (`planted.rs`) must be found,
 //! shrunk and replayed; the shop's own handlers, their fixed twins, must pass.
 //!
+//! To hunt a bug of your own: implement [`scenarios::Shop`] on a new type, overriding the one handler that has
+//! the bug (the others stay the shop's), and call `found(&PurchaseRace::<YourBug>::racing(), &Config::default(),
+//! ...)` (or `cache_failures()`, `with_faults()`, `ProductRace::new()`). A failure prints a replay line; paste it
+//! into `sim::replay(&scenario, &"seed=... schedule=...".parse().unwrap())` to rerun exactly that run.
+//!
 //! The long runs are `#[ignore]`d and recorded in BENCHMARKS.md:
 //! `cargo test --release -p example-shop-handlers --test simulation -- --ignored --nocapture`.
 
