@@ -122,6 +122,7 @@ mod plan;
 mod report;
 mod runner;
 mod scenario;
+mod shrink;
 
 pub use executor::{Executor, Interleaving, Step, Strategy, Task};
 pub use plan::{Draw, FaultKind, FaultMenu, FaultPlan, PlannedFault};

@@ -8,6 +8,7 @@ use super::executor::{Executor, Interleaving, Step, Strategy};
 use super::plan::Draw;
 use super::report::{Failure, FailureKind, ReplayLine, Size, Summary};
 use super::scenario::{Scenario, Sometimes, TaskView, View};
+use super::shrink::shrink;
 use crate::Effects;
 use crate::clock::Clock;
 use crate::sandbox::Sandbox;
@@ -102,25 +103,25 @@ impl Config {
 /// Which run to make: the seed, the requests and faults kept (indices into the seed's lists; `None` keeps all),
 /// and the schedule.
 #[derive(Debug, Clone)]
-struct Spec {
-    seed: u64,
-    requests: Option<Vec<usize>>,
-    faults: Option<Vec<usize>>,
-    strategy: Strategy,
+pub(super) struct Spec {
+    pub(super) seed: u64,
+    pub(super) requests: Option<Vec<usize>>,
+    pub(super) faults: Option<Vec<usize>>,
+    pub(super) strategy: Strategy,
 }
 
 /// What one run did.
 #[derive(Debug)]
-struct Run {
-    failure: Option<FailureKind>,
-    trace: String,
-    interleaving: Interleaving,
-    size: Size,
-    requests: Vec<usize>,
-    faults: Vec<usize>,
-    described_requests: Vec<String>,
-    described_faults: String,
-    reached: BTreeSet<&'static str>,
+pub(super) struct Run {
+    pub(super) failure: Option<FailureKind>,
+    pub(super) trace: String,
+    pub(super) interleaving: Interleaving,
+    pub(super) size: Size,
+    pub(super) requests: Vec<usize>,
+    pub(super) faults: Vec<usize>,
+    pub(super) described_requests: Vec<String>,
+    pub(super) described_faults: String,
+    pub(super) reached: BTreeSet<&'static str>,
 }
 
 /// The items of `all` at the `kept` indices (all of them for `None`), in index order.
@@ -143,7 +144,7 @@ fn note_reached<S: Scenario>(view: &View<'_, S>, sometimes: &[Sometimes<S>], rea
 }
 
 /// Runs `spec` once, checking the invariants after every step.
-fn run_once<S: Scenario>(
+pub(super) fn run_once<S: Scenario>(
     scenario: &S,
     spec: &Spec,
     config: &Config,
@@ -266,7 +267,7 @@ fn run_once<S: Scenario>(
 }
 
 /// The spec that reruns `run` exactly.
-fn replay_spec(seed: u64, run: &Run) -> Spec {
+pub(super) fn replay_spec(seed: u64, run: &Run) -> Spec {
     Spec {
         seed,
         requests: Some(run.requests.clone()),
@@ -285,57 +286,6 @@ fn first_difference(a: &str, b: &str) -> (String, String) {
             (format!("({na} lines)"), format!("({nb} lines)"))
         }
     }
-}
-
-/// Smaller variants of a failing run: without one request, without one fault, without some of its schedule's
-/// switches (the runs dropped are then left to the replay's "keep running the same task" fallback).
-fn candidates(base: &Spec, run: &Run) -> Vec<Spec> {
-    let mut out = Vec::new();
-    for i in (0..run.requests.len()).rev() {
-        let mut requests = run.requests.clone();
-        requests.remove(i);
-        out.push(Spec { requests: Some(requests), ..base.clone() });
-    }
-    for i in (0..run.faults.len()).rev() {
-        let mut faults = run.faults.clone();
-        faults.remove(i);
-        out.push(Spec { faults: Some(faults), ..base.clone() });
-    }
-    let runs = run.interleaving.runs();
-    let mut chunk = runs.len() / 2;
-    while chunk >= 1 {
-        let mut start = 1;
-        while start < runs.len() {
-            let end = (start + chunk).min(runs.len());
-            let kept: Vec<(u32, u32)> = runs[..start].iter().chain(&runs[end..]).copied().collect();
-            out.push(Spec { strategy: Strategy::Replay(Interleaving::from_runs(&kept)), ..base.clone() });
-            start = end;
-        }
-        chunk /= 2;
-    }
-    out
-}
-
-/// Greedily makes `run` smaller while it fails the same way; returns the smallest run and the runs spent.
-fn shrink<S: Scenario>(scenario: &S, config: &Config, pct_steps: u64, seed: u64, mut best: Run) -> (Run, u32) {
-    let Some(kind) = best.failure.clone() else { return (best, 0) };
-    let mut spent = 0u32;
-    'improve: loop {
-        let base = replay_spec(seed, &best);
-        for candidate in candidates(&base, &best) {
-            if spent >= config.shrink_runs {
-                break 'improve;
-            }
-            spent += 1;
-            let run = run_once(scenario, &candidate, config, pct_steps, &[]);
-            if run.failure.as_ref().is_some_and(|k| k.same_as(&kind)) && run.size < best.size {
-                best = run;
-                continue 'improve;
-            }
-        }
-        break;
-    }
-    (best, spent)
 }
 
 fn failure_of(
