@@ -22,8 +22,24 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+/// SQLite's primary result codes for a lock held by another connection: `SQLITE_BUSY` and `SQLITE_LOCKED`.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Maps a sqlx error: the database being locked by another writer (past the busy timeout) is a
+/// [`StoreError::Conflict`] the caller may retry; anything else leaves the store unavailable.
 fn unavailable(error: sqlx::Error) -> StoreError {
-    StoreError::Unavailable { message: error.to_string() }
+    // sqlx reports SQLite's extended result code as text; its low byte is the primary code
+    // (SQLITE_BUSY_SNAPSHOT = 517 is a busy, for instance).
+    let primary = error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i64>().ok())
+        .map(|code| code & 0xff);
+    match primary {
+        Some(SQLITE_BUSY | SQLITE_LOCKED) => StoreError::Conflict { message: error.to_string() },
+        _ => StoreError::Unavailable { message: error.to_string() },
+    }
 }
 
 impl SqliteStore {
@@ -182,5 +198,62 @@ impl Transaction for SqliteTx {
 
     async fn rollback(self) -> Result<(), StoreError> {
         self.tx.rollback().await.map_err(unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use sqlx::error::{DatabaseError, ErrorKind};
+
+    use super::*;
+
+    /// A database error carrying an SQLite extended result code, as sqlx reports one.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "(code: {}) database is locked", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "database is locked"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn a_busy_or_locked_database_is_a_retryable_conflict() {
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT, SQLITE_LOCKED.
+        for code in ["5", "517", "773", "6"] {
+            let err = unavailable(sqlx::Error::Database(Box::new(Coded(code))));
+            assert!(matches!(err, StoreError::Conflict { .. }) && err.is_retryable(), "{code}: {err:?}");
+        }
+        // SQLITE_CANTOPEN, SQLITE_ERROR, a code that is not a number.
+        for code in ["14", "1", "x"] {
+            let err = unavailable(sqlx::Error::Database(Box::new(Coded(code))));
+            assert!(matches!(err, StoreError::Unavailable { .. }) && !err.is_retryable(), "{code}: {err:?}");
+        }
+        assert!(matches!(unavailable(sqlx::Error::PoolTimedOut), StoreError::Unavailable { .. }));
     }
 }

@@ -62,6 +62,15 @@ pub enum StoreError {
         /// What happened.
         message: String,
     },
+    /// The transaction lost a race with a concurrent one and was rolled back: SQLite's `SQLITE_BUSY` (the
+    /// database stayed locked past the busy timeout) or PostgreSQL's serialization failure (SQLSTATE 40001) or
+    /// deadlock (40P01). Nothing was written; running the whole transaction again, with fresh reads, may succeed
+    /// ([`StoreError::is_retryable`]).
+    #[error("store conflict, transaction rolled back: {message}")]
+    Conflict {
+        /// What the database said.
+        message: String,
+    },
 }
 
 impl StoreError {
@@ -72,7 +81,14 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::Serialization { .. } => "serialization",
             StoreError::Unavailable { .. } => "unavailable",
+            StoreError::Conflict { .. } => "conflict",
         }
+    }
+
+    /// Whether the transaction lost a race ([`StoreError::Conflict`]): retry it from `begin`, re-reading
+    /// everything it read. Never retry with values read in the failed attempt.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
     }
 
     /// Whether the store itself failed (as opposed to a condition on the data).

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use super::gate::Gate;
 use super::{CacheFault, CapturedEvents, Faults, ManualClock, Trace};
 use crate::cache::{Cache, CacheError, CasToken};
 use crate::events::Events;
@@ -18,6 +19,7 @@ pub struct SandboxCache {
     inner: MemoryCache<ManualClock>,
     faults: Faults,
     trace: Trace,
+    gate: Gate,
 }
 
 impl SandboxCache {
@@ -27,6 +29,7 @@ impl SandboxCache {
         faults: Faults,
         trace: Trace,
         events: CapturedEvents,
+        gate: Gate,
     ) -> Self {
         let hook_trace = trace.clone();
         let inner = MemoryCache::with_config(clock, config).on_reject(Arc::new(move |type_name, reason| {
@@ -37,7 +40,7 @@ impl SandboxCache {
                 1,
             );
         }));
-        Self { inner, faults, trace }
+        Self { inner, faults, trace, gate }
     }
 
     /// The memory cache underneath, for seeding data without faults or trace.
@@ -56,6 +59,11 @@ impl SandboxCache {
     pub fn plant_raw(&self, key: &str, bytes: &[u8], ttl: u32) {
         self.trace.record(format_args!("cache.plant key={key} raw len={}", bytes.len()));
         self.inner.insert_raw(key, bytes, ttl);
+    }
+
+    /// The yield point before a call.
+    async fn yield_point(&self, op: &str, key: &str) {
+        self.gate.point(|| format!("cache.{op} key={key}")).await;
     }
 
     /// The fault to apply to this call, if any (a timeout moves the clock on first).
@@ -92,6 +100,7 @@ fn outcome(o: &StoreOutcome) -> String {
 
 impl Cache for SandboxCache {
     async fn get<T: Cacheable>(&self, key: &str) -> Result<Option<T>, CacheError> {
+        self.yield_point("get", key).await;
         self.fault("get", key)?;
         let result = self.inner.get(key).await;
         self.log("get", key, &result, hit);
@@ -99,6 +108,7 @@ impl Cache for SandboxCache {
     }
 
     async fn gets<T: Cacheable>(&self, key: &str) -> Result<Option<(T, CasToken)>, CacheError> {
+        self.yield_point("gets", key).await;
         self.fault("gets", key)?;
         let result = self.inner.gets(key).await;
         self.log("gets", key, &result, |v| match v {
@@ -110,6 +120,7 @@ impl Cache for SandboxCache {
 
     async fn get_many<T: Cacheable>(&self, keys: &[&str]) -> Result<BTreeMap<String, T>, CacheError> {
         let joined = keys.join(",");
+        self.yield_point("get_many", &joined).await;
         self.fault("get_many", &joined)?;
         let result = self.inner.get_many(keys).await;
         self.log("get_many", &joined, &result, |v| format!("{} hits", v.len()));
@@ -117,6 +128,7 @@ impl Cache for SandboxCache {
     }
 
     async fn set<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.yield_point("set", key).await;
         self.fault("set", key)?;
         let result = self.inner.set(key, value, ttl).await;
         self.log("set", key, &result, outcome);
@@ -124,6 +136,7 @@ impl Cache for SandboxCache {
     }
 
     async fn add<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.yield_point("add", key).await;
         self.fault("add", key)?;
         let result = self.inner.add(key, value, ttl).await;
         self.log("add", key, &result, outcome);
@@ -131,6 +144,7 @@ impl Cache for SandboxCache {
     }
 
     async fn replace<T: Cacheable>(&self, key: &str, value: &T, ttl: u32) -> Result<StoreOutcome, CacheError> {
+        self.yield_point("replace", key).await;
         self.fault("replace", key)?;
         let result = self.inner.replace(key, value, ttl).await;
         self.log("replace", key, &result, outcome);
@@ -144,6 +158,7 @@ impl Cache for SandboxCache {
         cas: CasToken,
         ttl: u32,
     ) -> Result<StoreOutcome, CacheError> {
+        self.yield_point("cas", key).await;
         self.fault("cas", key)?;
         let result = self.inner.cas(key, value, cas, ttl).await;
         self.log("cas", key, &result, outcome);
@@ -151,6 +166,7 @@ impl Cache for SandboxCache {
     }
 
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
+        self.yield_point("delete", key).await;
         self.fault("delete", key)?;
         let result = self.inner.delete(key).await;
         self.log("delete", key, &result, |v| v.to_string());
@@ -158,6 +174,7 @@ impl Cache for SandboxCache {
     }
 
     async fn touch(&self, key: &str, ttl: u32) -> Result<bool, CacheError> {
+        self.yield_point("touch", key).await;
         self.fault("touch", key)?;
         let result = self.inner.touch(key, ttl).await;
         self.log("touch", key, &result, |v| v.to_string());
@@ -171,16 +188,22 @@ impl Cache for SandboxCache {
         Fut: Future<Output = Result<T, E>> + Send,
         E: Send,
     {
+        self.yield_point("get_or_compute", key).await;
         if self.fault("get_or_compute", key).is_err() {
             // As the client: an unavailable cache never fails the read; compute uncached.
             return compute().await;
         }
         let computed = std::sync::atomic::AtomicBool::new(false);
+        let (computed_ref, gate) = (&computed, &self.gate);
         let result = self
             .inner
-            .get_or_compute(key, ttl, || {
-                computed.store(true, std::sync::atomic::Ordering::Relaxed);
-                compute()
+            .get_or_compute(key, ttl, || async move {
+                computed_ref.store(true, std::sync::atomic::Ordering::Relaxed);
+                let value = compute().await;
+                // Storing the computed value is a call of its own on memcached: another task may run between
+                // the load and the store (the stale-set race).
+                gate.point(|| format!("cache.get_or_compute key={key} store")).await;
+                value
             })
             .await;
         let what = match (&result, computed.into_inner()) {

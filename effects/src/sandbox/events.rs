@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::Trace;
+use super::gate::Gate;
 use crate::events::{Event, Events, Level};
 
 /// Keeps every event, in order, for tests to assert on; each is also written to the trace.
@@ -10,11 +11,12 @@ use crate::events::{Event, Events, Level};
 pub struct CapturedEvents {
     events: Arc<Mutex<Vec<Event>>>,
     trace: Option<Trace>,
+    gate: Gate,
 }
 
 impl CapturedEvents {
-    pub(crate) fn new(trace: Trace) -> Self {
-        Self { events: Arc::default(), trace: Some(trace) }
+    pub(crate) fn new(trace: Trace, gate: Gate) -> Self {
+        Self { events: Arc::default(), trace: Some(trace), gate }
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Event>> {
@@ -71,6 +73,7 @@ impl CapturedEvents {
 
 impl Events for CapturedEvents {
     fn emit(&self, event: Event) {
+        self.gate.note(|| format!("event {event}"));
         if let Some(trace) = &self.trace {
             trace.record(format_args!("event {event}"));
         }

@@ -1,7 +1,10 @@
 //! Deterministic fault injection.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use super::gate::Gate;
 
 /// When an injected fault fires. Schedules count calls, never wall time, so a faulty run replays exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,11 +64,33 @@ pub enum OutboundFault {
     Timeout(Duration),
 }
 
+/// How store calls fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFault {
+    /// The database cannot be reached: [`StoreError::Unavailable`](crate::StoreError::Unavailable).
+    Unavailable,
+    /// The transaction lost a race (SQLite busy, PostgreSQL serialization failure):
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict).
+    Conflict,
+}
+
 #[derive(Debug, Default)]
 struct State {
     cache: Option<(CacheFault, Schedule)>,
-    store: Schedule,
+    store: Option<(StoreFault, Schedule)>,
     outbound: Option<(OutboundFault, Schedule)>,
+    /// A simulation's fault plan, by task and call number (see [`FaultPlan`](super::sim::FaultPlan)).
+    plan: Vec<super::sim::PlannedFault>,
+    /// Calls so far per task and capability since the plan was installed.
+    calls: BTreeMap<(u32, Target), u32>,
+}
+
+/// Which capability a planned fault hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    Cache = 0,
+    Store = 1,
+    Outbound = 2,
 }
 
 /// The sandbox's fault switches, shared by its capabilities. Each call to the capability consults its schedule
@@ -84,9 +109,15 @@ struct State {
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     state: Arc<Mutex<State>>,
+    /// Tells which simulated task is calling, for the plan.
+    gate: Gate,
 }
 
 impl Faults {
+    pub(crate) fn with_gate(gate: Gate) -> Self {
+        Self { state: Arc::default(), gate }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -99,7 +130,31 @@ impl Faults {
     /// Makes store calls (begin, every transaction operation, commit) fail with
     /// [`StoreError::Unavailable`](crate::StoreError::Unavailable) on `schedule`.
     pub fn store(&self, schedule: Schedule) {
-        self.lock().store = schedule;
+        self.store_with(StoreFault::Unavailable, schedule);
+    }
+
+    /// Makes store calls (begin, every transaction operation, commit) fail with `fault` on `schedule`.
+    pub fn store_with(&self, fault: StoreFault, schedule: Schedule) {
+        self.lock().store = Some((fault, schedule));
+    }
+
+    /// Installs a simulation's fault plan and restarts the call counts it is keyed by.
+    pub(crate) fn install_plan(&self, plan: Vec<super::sim::PlannedFault>) {
+        let mut state = self.lock();
+        state.plan = plan;
+        state.calls.clear();
+    }
+
+    /// Counts one call to `target` by the current task; the planned fault for it, if any.
+    fn planned(&self, state: &mut State, target: Target) -> Option<super::sim::FaultKind> {
+        if state.plan.is_empty() {
+            return None;
+        }
+        let task = self.gate.current()?;
+        let calls = state.calls.entry((task, target)).or_default();
+        let call = *calls;
+        *calls = call.saturating_add(1);
+        state.plan.iter().find(|f| f.task == task && f.at == call && f.kind.target() == target).map(|f| f.kind)
     }
 
     /// Makes outbound calls fail with `fault` on `schedule`.
@@ -114,16 +169,27 @@ impl Faults {
 
     pub(crate) fn cache_fault(&self) -> Option<CacheFault> {
         let mut state = self.lock();
+        if let Some(planned) = self.planned(&mut state, Target::Cache).and_then(|k| k.cache()) {
+            return Some(planned);
+        }
         let (fault, schedule) = state.cache.as_mut()?;
         schedule.fire().then_some(*fault)
     }
 
-    pub(crate) fn store_fault(&self) -> bool {
-        self.lock().store.fire()
+    pub(crate) fn store_fault(&self) -> Option<StoreFault> {
+        let mut state = self.lock();
+        if let Some(planned) = self.planned(&mut state, Target::Store).and_then(|k| k.store()) {
+            return Some(planned);
+        }
+        let (fault, schedule) = state.store.as_mut()?;
+        schedule.fire().then_some(*fault)
     }
 
     pub(crate) fn outbound_fault(&self) -> Option<OutboundFault> {
         let mut state = self.lock();
+        if let Some(planned) = self.planned(&mut state, Target::Outbound).and_then(|k| k.outbound()) {
+            return Some(planned);
+        }
         let (fault, schedule) = state.outbound.as_mut()?;
         schedule.fire().then_some(*fault)
     }

@@ -20,14 +20,19 @@
 //! assert_eq!(sandbox.outbound().calls().len(), 1);
 //! print!("{}", sandbox.trace());
 //! ```
+//!
+//! [`Sandbox::run`] drives one future, so requests joined in it always interleave the same way. To explore
+//! interleavings and faults across many seeds, with invariants, shrinking and replay, see [`sim`].
 
 mod cache;
 mod clock;
 mod events;
 mod executor;
 mod faults;
+mod gate;
 mod outbound;
 mod random;
+pub mod sim;
 mod store;
 mod trace;
 
@@ -39,7 +44,7 @@ pub use cache::SandboxCache;
 pub use clock::ManualClock;
 pub use events::CapturedEvents;
 pub use executor::{block_on, block_on_with_clock};
-pub use faults::{CacheFault, Faults, OutboundFault, Schedule};
+pub use faults::{CacheFault, Faults, OutboundFault, Schedule, StoreFault};
 pub use outbound::ScriptedOutbound;
 pub use random::SeededRandom;
 pub use store::{MemoryStore, MemoryTx};
@@ -49,16 +54,19 @@ use crate::Effects;
 use crate::clock::Timestamp;
 use crate::memory::MemoryCacheConfig;
 use crate::random::Random;
+use gate::Gate;
 
 /// The sandbox's random stream: a [`SeededRandom`] whose every draw is traced.
 #[derive(Debug)]
 pub struct SandboxRandom {
     inner: SeededRandom,
     trace: Trace,
+    gate: Gate,
 }
 
 impl Random for SandboxRandom {
     fn fill_bytes(&self, dest: &mut [u8]) {
+        self.gate.note(|| format!("random {}B", dest.len()));
         self.inner.fill_bytes(dest);
         let mut hex = String::with_capacity(dest.len() * 2);
         for b in dest.iter() {
@@ -105,18 +113,27 @@ impl SandboxBuilder {
         clock.set_advance_on_sleep(self.advance_on_sleep);
         let trace = Trace::new(clock.clone());
         trace.record(format_args!("sandbox seed={}", self.seed));
-        let faults = Faults::default();
-        let events = CapturedEvents::new(trace.clone());
+        let gate = Gate::default();
+        let faults = Faults::with_gate(gate.clone());
+        let events = CapturedEvents::new(trace.clone(), gate.clone());
         let inner = Inner {
             seed: self.seed,
-            random: SandboxRandom { inner: SeededRandom::new(self.seed), trace: trace.clone() },
-            cache: SandboxCache::new(clock.clone(), self.cache, faults.clone(), trace.clone(), events.clone()),
-            store: MemoryStore::sandboxed(faults.clone(), trace.clone()),
-            outbound: ScriptedOutbound::new(faults.clone(), trace.clone(), clock.clone()),
+            random: SandboxRandom { inner: SeededRandom::new(self.seed), trace: trace.clone(), gate: gate.clone() },
+            cache: SandboxCache::new(
+                clock.clone(),
+                self.cache,
+                faults.clone(),
+                trace.clone(),
+                events.clone(),
+                gate.clone(),
+            ),
+            store: MemoryStore::sandboxed(faults.clone(), trace.clone(), gate.clone()),
+            outbound: ScriptedOutbound::new(faults.clone(), trace.clone(), clock.clone(), gate.clone()),
             events,
             faults,
             trace,
             clock,
+            gate,
         };
         Sandbox { inner: Arc::new(inner) }
     }
@@ -133,6 +150,7 @@ struct Inner {
     events: CapturedEvents,
     faults: Faults,
     trace: Trace,
+    gate: Gate,
 }
 
 /// A deterministic world for handler tests: implements [`Effects`] with a [`ManualClock`], a seeded
@@ -189,6 +207,10 @@ impl Sandbox {
     /// The trace recorder, for a test to add its own markers.
     pub fn tracer(&self) -> &Trace {
         &self.inner.trace
+    }
+
+    pub(crate) fn gate(&self) -> &Gate {
+        &self.inner.gate
     }
 }
 

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::gate::Gate;
 use super::{Faults, ManualClock, OutboundFault, Trace};
 use crate::outbound::{Method, Outbound, OutboundError, Request, Response};
 
@@ -24,11 +25,12 @@ pub struct ScriptedOutbound {
     faults: Faults,
     trace: Trace,
     clock: ManualClock,
+    gate: Gate,
 }
 
 impl ScriptedOutbound {
-    pub(crate) fn new(faults: Faults, trace: Trace, clock: ManualClock) -> Self {
-        Self { script: Arc::default(), faults, trace, clock }
+    pub(crate) fn new(faults: Faults, trace: Trace, clock: ManualClock, gate: Gate) -> Self {
+        Self { script: Arc::default(), faults, trace, clock, gate }
     }
 
     fn lock(&self) -> MutexGuard<'_, Script> {
@@ -54,6 +56,7 @@ impl ScriptedOutbound {
 impl Outbound for ScriptedOutbound {
     async fn send(&self, request: Request) -> Result<Response, OutboundError> {
         let (method, url) = (request.method, request.url.clone());
+        self.gate.point(|| format!("outbound {method} {url}")).await;
         let body_len = request.body.len();
         let reply = match self.faults.outbound_fault() {
             Some(OutboundFault::Connect) => {

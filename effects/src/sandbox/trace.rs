@@ -36,4 +36,14 @@ impl Trace {
     pub fn text(&self) -> String {
         self.lines.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+
+    /// The trace's length in bytes: a mark for [`Trace::text_since`].
+    pub(crate) fn len(&self) -> usize {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// What was recorded after `mark` (a [`Trace::len`]).
+    pub(crate) fn text_since(&self, mark: usize) -> String {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner()).get(mark..).unwrap_or_default().to_owned()
+    }
 }

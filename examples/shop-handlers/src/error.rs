@@ -32,6 +32,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 503: the store cannot be reached; retry later.
     StoreUnavailable,
+    /// 503: the store stayed busy with concurrent transactions through every retry; nothing was written, retry
+    /// later.
+    StoreBusy,
     /// 500: a fault on the server's side (never caused by input).
     InternalError,
 }
@@ -52,6 +55,7 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::StoreUnavailable => "store_unavailable",
+            ErrorCode::StoreBusy => "store_busy",
             ErrorCode::InternalError => "internal_error",
         }
     }
@@ -120,6 +124,10 @@ pub enum ShopError {
     /// The store failed; nothing was written.
     #[error("the store is unavailable; nothing was written, retry later")]
     StoreUnavailable,
+    /// Every attempt of the transaction lost a race with concurrent ones
+    /// ([`StoreError::Conflict`](effects::StoreError::Conflict)); nothing was written.
+    #[error("the store is busy with concurrent requests; nothing was written, retry later")]
+    StoreBusy,
     /// Stored data did not decode: a bug or a bad migration, never the request's fault.
     #[error("internal error")]
     Internal,
@@ -137,6 +145,7 @@ impl ShopError {
             ShopError::CustomerNotFound(_) => ErrorCode::CustomerNotFound,
             ShopError::ProductNotFound(_) => ErrorCode::ProductNotFound,
             ShopError::StoreUnavailable => ErrorCode::StoreUnavailable,
+            ShopError::StoreBusy => ErrorCode::StoreBusy,
             ShopError::Internal => ErrorCode::InternalError,
         }
     }
@@ -154,7 +163,7 @@ impl ShopError {
             ShopError::InvalidId(_) | ShopError::InvalidBody { .. } | ShopError::InvalidAmount { .. } => 400,
             ShopError::InsufficientCredits { .. } => 402,
             ShopError::CustomerNotFound(_) | ShopError::ProductNotFound(_) => 404,
-            ShopError::StoreUnavailable => 503,
+            ShopError::StoreUnavailable | ShopError::StoreBusy => 503,
             ShopError::Internal => 500,
         }
     }
@@ -168,6 +177,12 @@ impl ShopError {
 
 impl From<effects::StoreError> for ShopError {
     fn from(err: effects::StoreError) -> Self {
-        if err.is_unavailable() { ShopError::StoreUnavailable } else { ShopError::Internal }
+        if err.is_retryable() {
+            ShopError::StoreBusy
+        } else if err.is_unavailable() {
+            ShopError::StoreUnavailable
+        } else {
+            ShopError::Internal
+        }
     }
 }

@@ -21,6 +21,10 @@ use crate::model::{
 pub const PRODUCT_TTL: u32 = 3600;
 /// Seconds a customer or a page of receipts stays cached: the bound on staleness when an invalidation is lost.
 pub const CUSTOMER_TTL: u32 = 60;
+/// Attempts a write transaction gets when it loses races with concurrent ones
+/// ([`StoreError::Conflict`](effects::StoreError::Conflict): SQLite busy, PostgreSQL serialization failure):
+/// the first and two retries, each reading everything afresh. Then the request fails with `store_busy` (503).
+pub const TX_ATTEMPTS: u32 = 3;
 
 fn customer_key(id: CustomerId) -> String {
     id.get().to_string()
@@ -62,6 +66,26 @@ where
     result
 }
 
+/// Runs the transaction `attempt` until it commits, fails for another reason, or has lost [`TX_ATTEMPTS`] races.
+/// Each attempt starts from `begin` and reads everything again: nothing read in a failed attempt is reused.
+async fn with_retries<E, T, F, Fut>(fx: &E, op: &'static str, mut attempt: F) -> Result<T, ShopError>
+where
+    E: Effects,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ShopError>>,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(ShopError::StoreBusy) if tries < TX_ATTEMPTS => {
+                tries += 1;
+                fx.events().counter("shop_tx_retries_total", vec![("op", op.into())], 1);
+            }
+            result => return result,
+        }
+    }
+}
+
 /// Hands out the next number for `kind` inside `tx`.
 async fn next_number<T: Transaction>(tx: &mut T, kind: &str) -> Result<u64, ShopError> {
     let last = tx.get::<Counter>(kind).await?.map_or(0, |c| c.last);
@@ -73,15 +97,20 @@ async fn next_number<T: Transaction>(tx: &mut T, kind: &str) -> Result<u64, Shop
 /// `POST /customers`: a new customer with a starting balance.
 ///
 /// # Errors
-/// `invalid_body` (name), `invalid_amount` (credits), `store_unavailable`.
+/// `invalid_body` (name), `invalid_amount` (credits), `store_unavailable`, `store_busy`.
 pub async fn create_customer<E: Effects>(fx: &E, req: NewCustomer) -> Result<Customer, ShopError> {
     check_name(&req.name)?;
     let credits = req.credits.get("credits")?;
-    let mut tx = fx.store().begin().await?;
-    let id = CustomerId::new(next_number(&mut tx, Customer::COLLECTION_COUNTER).await?);
-    let customer = Customer { id, name: req.name, credits };
-    tx.insert(&customer_key(id), &customer).await?;
-    tx.commit().await?;
+    let name = req.name.as_str();
+    let customer = with_retries(fx, "create_customer", || async move {
+        let mut tx = fx.store().begin().await?;
+        let id = CustomerId::new(next_number(&mut tx, Customer::COLLECTION_COUNTER).await?);
+        let customer = Customer { id, name: name.to_owned(), credits };
+        tx.insert(&customer_key(id), &customer).await?;
+        tx.commit().await?;
+        Ok(customer)
+    })
+    .await?;
     // Not warmed: a purchase could land between the commit and a cache write and leave a stale balance.
     fx.events().counter("shop_customers_created_total", vec![], 1);
     Ok(customer)
@@ -101,15 +130,21 @@ pub async fn get_customer<E: Effects>(fx: &E, id: CustomerId) -> Result<Customer
 /// `POST /products`: a new product; it is cached at once, since products never change.
 ///
 /// # Errors
-/// `invalid_body` (name), `invalid_amount` (price), `store_unavailable`.
+/// `invalid_body` (name), `invalid_amount` (price), `store_unavailable`, `store_busy`.
 pub async fn create_product<E: Effects>(fx: &E, req: NewProduct) -> Result<Product, ShopError> {
     check_name(&req.name)?;
     let price = req.price.get("price")?;
-    let mut tx = fx.store().begin().await?;
-    let id = ProductId::new(next_number(&mut tx, Product::COLLECTION_COUNTER).await?);
-    let product = Product { id, name: req.name, price };
-    tx.insert(&product_key(id), &product).await?;
-    tx.commit().await?;
+    let name = req.name.as_str();
+    let product = with_retries(fx, "create_product", || async move {
+        let mut tx = fx.store().begin().await?;
+        let id = ProductId::new(next_number(&mut tx, Product::COLLECTION_COUNTER).await?);
+        let product = Product { id, name: name.to_owned(), price };
+        tx.insert(&product_key(id), &product).await?;
+        tx.commit().await?;
+        Ok(product)
+    })
+    .await?;
+    let id = product.id;
     if let Err(e) = fx.cache().set(id.cache_key().as_str(), &product, PRODUCT_TTL).await {
         fx.events().log(Level::Warn, "product not cached", vec![("id", id.to_string()), ("error", e.kind().into())]);
     }
@@ -131,10 +166,10 @@ pub async fn get_product<E: Effects>(fx: &E, id: ProductId) -> Result<Product, S
 ///
 /// # Errors
 /// `invalid_id` (`product_id`), `customer_not_found`, `product_not_found`, `insufficient_credits`,
-/// `store_unavailable`. Nothing is written on any error.
+/// `store_unavailable`, `store_busy` (after [`TX_ATTEMPTS`] lost races). Nothing is written on any error.
 pub async fn purchase<E: Effects>(fx: &E, customer_id: CustomerId, req: NewPurchase) -> Result<Receipt, ShopError> {
     let product_id: ProductId = req.product_id.parse()?;
-    let result = debit(fx, customer_id, product_id).await;
+    let result = with_retries(fx, "purchase", || debit(fx, customer_id, product_id)).await;
     let outcome = match &result {
         Ok(_) => "ok",
         Err(e) => e.code(),

@@ -1,7 +1,7 @@
 //! Handler tests on the deterministic sandbox: every endpoint's happy and sad paths, asserted by error code.
 
 use effects::Effects;
-use effects::sandbox::{CacheFault, Sandbox, Schedule};
+use effects::sandbox::{CacheFault, Sandbox, Schedule, StoreFault};
 use example_shop_handlers::handlers::{
     create_customer, create_product, get_customer, get_product, list_purchases, purchase,
 };
@@ -208,4 +208,32 @@ fn the_same_seed_gives_the_same_trace() {
         fx.trace()
     };
     assert_eq!(run(3), run(3));
+}
+
+#[test]
+fn a_purchase_that_loses_a_race_is_retried_with_fresh_reads() {
+    let fx = Sandbox::new(1);
+    let alice = customer(&fx, 10);
+    let gem = product(&fx, 4);
+    // The store's next call, the first attempt's `begin`, loses a race.
+    fx.faults().store_with(StoreFault::Conflict, Schedule::Next(1));
+    let receipt = fx.run(purchase(&fx, alice.id, NewPurchase::of(gem.id))).unwrap();
+    assert_eq!(receipt.balance_after, 6);
+    assert_eq!(fx.events().counter_with("shop_tx_retries_total", "op", "purchase"), 1);
+}
+
+#[test]
+fn a_store_busy_through_every_retry_is_store_busy_and_writes_nothing() {
+    let fx = Sandbox::new(1);
+    let alice = customer(&fx, 10);
+    let gem = product(&fx, 4);
+    fx.faults().store_with(StoreFault::Conflict, Schedule::Always);
+    let err = fx.run(purchase(&fx, alice.id, NewPurchase::of(gem.id))).unwrap_err();
+    assert!(matches!(err, ShopError::StoreBusy), "{err:?}");
+    assert_eq!((err.code(), err.status()), ("store_busy", 503));
+    assert_eq!(fx.events().counter_with("shop_tx_retries_total", "op", "purchase"), 2, "three attempts");
+    assert_eq!(code(fx.run(create_product(&fx, NewProduct::new("x", 1)))), "store_busy");
+    fx.faults().clear();
+    assert_eq!(fx.run(get_customer(&fx, alice.id)).unwrap().credits, 10);
+    assert!(fx.run(list_purchases(&fx, alice.id, None)).unwrap().purchases.is_empty());
 }

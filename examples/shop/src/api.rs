@@ -30,7 +30,7 @@ fn created<T: serde::Serialize>(location: String, value: T) -> Response {
         (status = 400, description = "`invalid_body` (bad JSON, missing field, bad name) or `invalid_amount`", body = ErrorBody),
         (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`, or `store_busy` (concurrent writes kept the store busy through every retry)", body = ErrorBody),
     ))]
 pub(crate) async fn create_customer<E: Effects>(
     State(fx): State<Arc<E>>,
@@ -63,7 +63,7 @@ pub(crate) async fn get_customer<E: Effects>(
         (status = 400, description = "`invalid_body` (bad JSON, missing field, bad name) or `invalid_amount`", body = ErrorBody),
         (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`, or `store_busy` (concurrent writes kept the store busy through every retry)", body = ErrorBody),
     ))]
 pub(crate) async fn create_product<E: Effects>(
     State(fx): State<Arc<E>>,
@@ -99,7 +99,7 @@ pub(crate) async fn get_product<E: Effects>(
         (status = 404, description = "`customer_not_found` or `product_not_found`", body = ErrorBody),
         (status = 408, description = "`request_timeout`: the body came too slowly", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`, or `store_busy` (concurrent writes kept the store busy through every retry)", body = ErrorBody),
     ))]
 pub(crate) async fn purchase<E: Effects>(
     State(fx): State<Arc<E>>,
