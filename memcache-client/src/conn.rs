@@ -590,3 +590,67 @@ fn stray_value<'v>(request: &[u8], values: &'v [Value]) -> Option<&'v Value> {
         !walk.any(|k| k == key) && !set.get_or_insert_with(|| asked.clone().collect()).contains(key)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::MetaReplyFlags;
+
+    fn value(key: &str) -> Value {
+        Value { key: Bytes::copy_from_slice(key.as_bytes()), flags: 0, cas: None, data: Bytes::new() }
+    }
+
+    fn meta(code: MetaCode, opaque: Option<u32>) -> crate::proto::MetaResponse {
+        let flags = MetaReplyFlags { opaque, ..MetaReplyFlags::default() };
+        crate::proto::MetaResponse { code, flags, value: None }
+    }
+
+    #[test]
+    fn a_value_for_a_key_not_asked_for_is_stray_in_any_order() {
+        let request = b"get a b c\r\nmg a O7\r\n";
+        assert!(stray_value(request, &[value("a"), value("c")]).is_none());
+        // A proxy may reorder; a repeat is an answer to a repeated key.
+        assert!(stray_value(request, &[value("c"), value("a"), value("b")]).is_none());
+        assert!(stray_value(b"get a a\r\nversion\r\n", &[value("a"), value("a")]).is_none());
+        assert_eq!(stray_value(request, &[value("a"), value("x")]).map(|v| &v.key[..]), Some(&b"x"[..]));
+        // The fence's key and the gat exptime are not keys of the retrieval.
+        assert!(stray_value(request, &[value("O7")]).is_some());
+        assert!(stray_value(b"gat 60 k\r\n", &[value("60")]).is_some());
+        assert!(stray_value(b"gats 60 k\r\n", &[value("k")]).is_none());
+    }
+
+    #[test]
+    fn a_batch_must_answer_each_command_once_with_its_own_token_in_order() {
+        let tags = Some(Tags { first: u32::MAX, count: 2 });
+        let batch = |replies: Vec<Result<crate::proto::MetaResponse, ErrorReply>>| Response::MetaBatch(replies);
+        let ok = batch(vec![Ok(meta(MetaCode::Value, Some(u32::MAX))), Ok(meta(MetaCode::Miss, Some(0)))]);
+        assert!(check_tags(tags, ok).is_ok(), "tokens wrap");
+        let error_in_place = batch(vec![Err(ErrorReply::Error), Ok(meta(MetaCode::Miss, Some(0)))]);
+        assert!(check_tags(tags, error_in_place).is_ok());
+        for shifted in [
+            batch(vec![Ok(meta(MetaCode::Miss, Some(0))), Ok(meta(MetaCode::Value, Some(u32::MAX)))]),
+            batch(vec![Ok(meta(MetaCode::Value, Some(u32::MAX)))]),
+            batch(vec![Ok(meta(MetaCode::Value, Some(u32::MAX))), Ok(meta(MetaCode::Miss, None))]),
+            batch(vec![
+                Ok(meta(MetaCode::Value, Some(u32::MAX))),
+                Ok(meta(MetaCode::Miss, Some(0))),
+                Ok(meta(MetaCode::Miss, Some(0))),
+            ]),
+        ] {
+            let error = check_tags(tags, shifted).expect_err("a shifted batch");
+            assert_eq!(error.reason(), "reply answers another request (opaque token mismatch)");
+        }
+    }
+
+    #[test]
+    fn a_fence_is_answered_only_by_its_own_reply() {
+        let token = Fence::Token(9);
+        assert!(token.answered_by(&Response::Meta(meta(MetaCode::Success, Some(9)))));
+        assert!(token.answered_by(&Response::Meta(meta(MetaCode::Miss, Some(9)))));
+        assert!(!token.answered_by(&Response::Meta(meta(MetaCode::Miss, Some(8)))));
+        assert!(!token.answered_by(&Response::Meta(meta(MetaCode::NoOp, None))));
+        assert!(!token.answered_by(&Response::Version(Bytes::from_static(b"1.6.18"))));
+        assert!(Fence::Version.answered_by(&Response::Version(Bytes::from_static(b"1.6.18"))));
+        assert!(!Fence::Version.answered_by(&Response::Values(Vec::new())));
+    }
+}
