@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use memcache_client::{Client, Config, Error, ServerAddr, StoreOptions};
+use memcache_client::{Client, Config, Error, Protocol, ServerAddr, StoreOptions};
 use memkit_testkit::{Fault, Relay};
 
 use crate::support::Memcached;
@@ -172,6 +172,30 @@ async fn an_injected_reply_is_a_protocol_error_not_a_shifted_answer() {
         assert_recovers(&client, "injected").await;
         assert_eq!(relay.accepted(), 2, "the shifted connection was replaced");
     }
+}
+
+#[tokio::test]
+async fn a_text_get_is_fenced_so_an_injected_end_is_an_error_not_a_miss() {
+    let server = Memcached::start();
+    let relay = Relay::start(&server.addr());
+    let mut config = client_via(&relay).config().clone();
+    config.protocol = Protocol::Text;
+    let client = Client::with_config(ServerAddr::parse_list(&relay.addr()).unwrap(), config).unwrap();
+    assert!(client.set("text", value_for("text"), StoreOptions::default()).await.unwrap().is_stored());
+    // A bare `END` ahead of the real reply reads as a miss; the `version` fence behind each text get is then
+    // answered by the real `VALUE` line instead, which gives the shift away before the "miss" reaches anyone.
+    relay.set_fault(Fault::Inject(b"END\r\n"));
+    match client.get("text").await {
+        Err(Error::Protocol { source, .. }) => assert_eq!(source.reason(), "unexpected reply line"),
+        other => panic!("expected Protocol, got {other:?}"),
+    }
+    let result = client.get_many(["text"]).await.expect("valid keys");
+    match result.error("text") {
+        Some(Error::Protocol { source, .. }) => assert_eq!(source.reason(), "unexpected reply line"),
+        other => panic!("expected Protocol, got {other:?} ({result:?})"),
+    }
+    relay.set_fault(Fault::None);
+    assert_recovers(&client, "text").await;
 }
 
 /// A well-formed text reply to a `get` of a key nobody asked for.
