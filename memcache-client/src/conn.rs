@@ -85,8 +85,10 @@ pub(crate) enum Fence {
     /// `mg <key> O<token>` (meta protocol): answered `HD` or `EN` with this token, which no other request carries,
     /// so even the loss of whole replies (a batch's and its fence's) is caught.
     Token(u32),
-    /// `version` (text protocol, which has no tokens): answered `VERSION ...`. Catches a reply lost, cut short or
-    /// injected ahead of the batch's own; a loss of whole batch-and-fence pairs is left to the key check.
+    /// `version` (text protocol, which has no tokens): answered `VERSION ...`, or `SERVER_ERROR ...` by a proxy
+    /// (twemproxy sends `version` to one fixed backend, and answers for it when that one is down; the batch's own
+    /// reply, from other backends, is still good). Catches a reply lost, cut short or injected ahead of the batch's
+    /// own; a loss of whole batch-and-fence pairs is left to the key check.
     Version,
 }
 
@@ -104,7 +106,7 @@ impl Fence {
             (Fence::Token(token), Response::Meta(r)) => {
                 matches!(r.code, MetaCode::Success | MetaCode::Miss) && r.flags.opaque == Some(token)
             }
-            (Fence::Version, Response::Version(_)) => true,
+            (Fence::Version, Response::Version(_) | Response::Error(ErrorReply::Server(_))) => true,
             _ => false,
         }
     }
@@ -651,6 +653,10 @@ mod tests {
         assert!(!token.answered_by(&Response::Meta(meta(MetaCode::NoOp, None))));
         assert!(!token.answered_by(&Response::Version(Bytes::from_static(b"1.6.18"))));
         assert!(Fence::Version.answered_by(&Response::Version(Bytes::from_static(b"1.6.18"))));
+        let proxy_error = Response::Error(ErrorReply::Server(Bytes::from_static(b"Connection refused")));
+        assert!(Fence::Version.answered_by(&proxy_error));
+        assert!(!token.answered_by(&proxy_error));
+        assert!(!Fence::Version.answered_by(&Response::Error(ErrorReply::Error)));
         assert!(!Fence::Version.answered_by(&Response::Values(Vec::new())));
     }
 }
