@@ -199,12 +199,13 @@ impl Client {
         let inner = &self.inner;
         let conn = server.connection(&inner.config);
         let (tx, rx) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + inner.config.request_timeout;
         let round_trip = async {
             let lost = || Error::ConnectionReset { server: server.name.clone(), cause: "connection task ended".into() };
-            conn.send(Command { bytes, kind, tags, fence, reply: tx }).await.map_err(|_| lost())?;
+            conn.send(Command { bytes, kind, tags, fence, deadline, reply: tx }).await.map_err(|_| lost())?;
             rx.await.map_err(|_| lost())?
         };
-        let response = match tokio::time::timeout(inner.config.request_timeout, round_trip).await {
+        let response = match tokio::time::timeout_at(deadline, round_trip).await {
             Ok(Ok(response)) => response,
             Ok(Err(error)) => {
                 tracing::debug!(server = %server.name, command, %error, "memcached request failed");

@@ -70,6 +70,10 @@ pub(crate) struct Command {
     pub(crate) tags: Option<Tags>,
     /// The reply that must follow the command's own before that one is trusted (the bytes end with its request).
     pub(crate) fence: Option<Fence>,
+    /// When the caller gives up: the stall watchdog uses the very same instant, so a connection found silent is
+    /// closed in the same timer tick as its oldest caller times out, before that caller can send the next request
+    /// onto it.
+    pub(crate) deadline: Instant,
     pub(crate) reply: ReplySender,
 }
 
@@ -162,8 +166,18 @@ async fn run(
     let mut backoff = Backoff::new(&config, seed);
     // After a failed connect: no new attempt before this instant; requests until then get this error.
     let mut backing_off: Option<(tokio::time::Instant, Error)> = None;
+    // A request taken from the queue just as the connection was found silent, never written: the next
+    // connection's first.
+    let mut carried: Option<Command> = None;
     // Idle until a request comes; then connect, serve until the socket fails or every handle is dropped.
-    while let Some(first) = rx.recv().await {
+    loop {
+        let first = match carried.take() {
+            Some(first) => first,
+            None => match rx.recv().await {
+                Some(first) => first,
+                None => return,
+            },
+        };
         if let Some((retry_at, error)) = &backing_off
             && tokio::time::Instant::now() < *retry_at
         {
@@ -195,8 +209,9 @@ async fn run(
             wbuf: BytesMut::with_capacity(READ_CHUNK),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             last_read: Instant::now(),
+            carried: None,
         };
-        serving.enqueue(first, Instant::now());
+        serving.enqueue(first);
         let outcome = match connected {
             Ok(Stream::Tcp(mut tcp)) => {
                 let (mut r, mut w) = tcp.split();
@@ -214,7 +229,7 @@ async fn run(
             Err(error) => {
                 // Everything queued behind the first request would wait for the same failed connect: fail it too.
                 while let Ok(cmd) = rx.try_recv() {
-                    serving.enqueue(cmd, Instant::now());
+                    serving.enqueue(cmd);
                 }
                 Err(error)
             }
@@ -224,6 +239,7 @@ async fn run(
             Err(error) => {
                 tracing::debug!(%server, %error, "memcached connection failed; reconnecting on next request");
                 serving.fail_all(&error);
+                carried = serving.carried.take();
             }
         }
     }
@@ -300,8 +316,8 @@ struct Pending {
     request: Option<Bytes>,
     /// The command's own reply, read and checked, waiting for its fence's.
     held: Option<Response>,
-    /// When the task took it: past this plus the request timeout, its caller has given up.
-    queued: Instant,
+    /// When its caller gives up.
+    deadline: Instant,
 }
 
 struct Serving<'a> {
@@ -314,10 +330,12 @@ struct Serving<'a> {
     rbuf: BytesMut,
     /// When bytes last arrived.
     last_read: Instant,
+    /// A request taken from the queue but not written when the connection was found silent.
+    carried: Option<Command>,
 }
 
 impl Serving<'_> {
-    fn enqueue(&mut self, cmd: Command, now: Instant) {
+    fn enqueue(&mut self, cmd: Command) {
         self.wbuf.extend_from_slice(&cmd.bytes);
         self.pending.push_back(Pending {
             kind: cmd.kind,
@@ -327,20 +345,20 @@ impl Serving<'_> {
             assembler: Assembler::default(),
             request: (cmd.kind == ReplyKind::Retrieval).then_some(cmd.bytes),
             held: None,
-            queued: now,
+            deadline: cmd.deadline,
         });
     }
 
     /// When the stall watchdog must look again, or `Err` if the connection has stalled: the oldest request is past
-    /// its deadline and nothing was read since it was taken (or for a whole timeout, if it is a long reply still
+    /// its deadline and nothing was read since it was sent (or for a whole timeout, if it is a long reply still
     /// arriving). A server that is slow but answering keeps its connection; one that says nothing loses it.
     fn stall_check(&self, now: Instant) -> Result<Option<Instant>, Error> {
         let Some(oldest) = self.pending.front() else { return Ok(None) };
-        let deadline = oldest.queued + self.timeout;
-        if now < deadline {
-            return Ok(Some(deadline));
+        if now < oldest.deadline {
+            return Ok(Some(oldest.deadline));
         }
-        let quiet_since = self.last_read.max(oldest.queued);
+        let sent = oldest.deadline.checked_sub(self.timeout).unwrap_or(oldest.deadline);
+        let quiet_since = self.last_read.max(sent);
         match quiet_since + self.timeout {
             due if now < due => Ok(Some(due)),
             _ => Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }),
@@ -391,15 +409,23 @@ impl Serving<'_> {
         let mut closing = false;
         // One timer for the whole connection, re-armed only when it fires (at most once per request timeout while
         // requests are pending), never per request: the hot path pays nothing for it.
-        let watchdog = tokio::time::sleep(self.timeout);
+        let watchdog = tokio::time::sleep_until(self.pending.front().map_or_else(Instant::now, |p| p.deadline));
         tokio::pin!(watchdog);
-        let mut watching = true;
+        let mut watching = !self.pending.is_empty();
         // Pinned once: polling it again costs nothing until the pool marks the server down. It ends (with an
         // error) only if the pool is gone, and then the handles are gone too.
         let down = marked_down.changed();
         tokio::pin!(down);
         let mut down_live = true;
         loop {
+            // Before anything else, so a request that arrives in the tick in which the oldest one's caller gave up
+            // is not taken onto a connection that is about to be found silent: it stays queued for the next one.
+            if watching && watchdog.is_elapsed() {
+                match self.stall_check(Instant::now())? {
+                    Some(next) => watchdog.as_mut().reset(next),
+                    None => watching = false,
+                }
+            }
             if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.is_closed()) {
                 // Every handle is gone and nobody waits for a reply.
                 return Ok(());
@@ -444,17 +470,29 @@ impl Serving<'_> {
                 cmd = rx.recv(), if can_take => {
                     match cmd {
                         Some(cmd) => {
-                            let now = Instant::now();
-                            self.enqueue(cmd, now);
+                            // The wake-up that brought this request may be the very tick in which the oldest
+                            // caller gave up (`select!` polls its branches in random order): if the connection
+                            // is silent, the request goes to the next one instead, unwritten.
+                            if watching && watchdog.is_elapsed() {
+                                match self.stall_check(Instant::now()) {
+                                    Ok(Some(next)) => watchdog.as_mut().reset(next),
+                                    Ok(None) => watching = false,
+                                    Err(stalled) => {
+                                        self.carried = Some(cmd);
+                                        return Err(stalled);
+                                    }
+                                }
+                            }
+                            self.enqueue(cmd);
                             // Take everything else already queued, so one write carries the whole batch.
                             while self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET {
                                 match rx.try_recv() {
-                                    Ok(cmd) => self.enqueue(cmd, now),
+                                    Ok(cmd) => self.enqueue(cmd),
                                     Err(_) => break,
                                 }
                             }
-                            if !watching {
-                                watchdog.as_mut().reset(now + self.timeout);
+                            if !watching && let Some(oldest) = self.pending.front() {
+                                watchdog.as_mut().reset(oldest.deadline);
                                 watching = true;
                             }
                         }
