@@ -117,7 +117,7 @@ impl Fence {
 }
 
 /// The opaque tokens of one request: `count` consecutive values from `first` (wrapping), one per meta command in
-/// it. A single `mg`/`ms`/`md`/`ma` has one; a run of quiet `mg`s one per key.
+/// it, in order. A single `mg`/`ms`/`md`/`ma` has one; a multi-get run of `mg`s one per key.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tags {
     pub(crate) first: u32,

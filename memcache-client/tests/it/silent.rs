@@ -175,8 +175,22 @@ async fn recovers(client: &Client, keys: &Arc<Vec<String>>, what: &str) -> Durat
     panic!("{what}: no clean round after {RECOVERY_ROUNDS} rounds; last errors {last:?}");
 }
 
+/// Polls until `server` has at most `connections` open (bounded): every socket the client (and the relay on its
+/// behalf) opened is closed, black-holed ones included.
+async fn no_connection_left(server: &Memcached, connections: u64) {
+    let mut ticks = tokio::time::interval(Duration::from_millis(1));
+    for _ in 0..ONE_SHOT_POLLS {
+        if server.stat("curr_connections") <= connections {
+            return;
+        }
+        ticks.tick().await;
+    }
+    panic!("{} connections left open, {connections} before the client", server.stat("curr_connections"));
+}
+
 async fn black_hole(protocol: Protocol) {
-    let (_server, relay, client, keys) = setup(config(protocol)).await;
+    let (server, relay, client, keys) = setup(config(protocol)).await;
+    let before = server.stat("curr_connections");
     assert_eq!(round(&client, &keys, 2).await.errors(), 0);
     relay.set_fault(Fault::BlackHole);
     // The connection in use falls silent, and so does each one opened while the fault lasts.
@@ -184,11 +198,13 @@ async fn black_hole(protocol: Protocol) {
     assert_eq!(seen.wrong, Vec::<String>::new(), "wrong values in a black hole");
     assert_eq!(seen.ok, 0, "nothing passes a black hole");
     assert!(seen.errors.contains_key("timeout"), "{seen:?}");
-    let before = relay.accepted();
+    let accepted = relay.accepted();
     relay.set_fault(Fault::None);
     // The black-holed connections never answer again: recovery means the client gave them up on its own.
     recovers(&client, &keys, &format!("black hole ({protocol:?})")).await;
-    assert!(relay.accepted() > before, "a new connection replaced the silent one");
+    assert!(relay.accepted() > accepted, "a new connection replaced the silent one");
+    drop(client);
+    no_connection_left(&server, before).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
