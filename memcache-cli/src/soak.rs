@@ -1,10 +1,15 @@
 //! `memc soak`: a long mixed load (get/get_many/set/delete/incr) that checks every value it reads against a model of what
-//! it wrote, while — when it started the servers itself (`--spawn N`) — a chaos thread kills, pauses and restarts
-//! them.
+//! it wrote, while — when it started the servers itself (`--spawn N`) — a chaos thread kills and restarts them,
+//! pauses them briefly, or black-holes them (SIGSTOP for twice the request timeout: the sockets stay open and
+//! nothing answers, so the client must give its connections up on its own).
 //!
 //! The model keeps, per key, the set of values a read may legitimately return: one value after a confirmed write,
 //! several after a write that failed (a timed-out write may or may not have been applied), and "absent" as well
-//! for keys on a server that was killed (its items are gone on restart). Each task owns its own keys, so nothing
+//! for keys on a server that was killed (its items are gone on restart). A write that timed out against a stopped
+//! server is worse: the client has closed that connection, but the request sits in the server's socket buffer and
+//! is applied when the server resumes, possibly after later writes made on a new connection. Such a key is in
+//! doubt (anything may be read) until the server has resumed and settled; then the next read or write pins it
+//! again. Each task owns its own keys, so nothing
 //! races on the server side; a read outside the set is a wrong value, and there must be none.
 //!
 //! It prints operations, wrong values, errors by [`Error::kind`](memcache_client::Error::kind), and the process's resident memory and open file
@@ -97,6 +102,10 @@ struct Shared {
     models: Vec<Mutex<Model>>,
     /// Odd while a server is being killed and restarted.
     kills: Vec<AtomicU64>,
+    /// Per server: odd while it is stopped (SIGSTOP) and until it has settled after SIGCONT.
+    stops: Vec<AtomicU64>,
+    /// Per key: the `stops` count of its server from which on it is out of doubt (0: never in doubt).
+    doubt: Vec<AtomicU64>,
     /// The server index of each key.
     owner: Vec<usize>,
 }
@@ -105,14 +114,38 @@ impl Shared {
     fn model(&self, key: usize) -> std::sync::MutexGuard<'_, Model> {
         self.models[key].lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Whether `key` is out of doubt for an operation that started when its server's stop count was `stops`.
+    fn settled(&self, key: usize, stops: u64) -> bool {
+        stops >= self.doubt[key].load(Ordering::SeqCst)
+    }
+
+    /// A write to `key` failed with `error` while its server's stop count went from `before` to `after`: if the
+    /// request may still be sitting in a stopped (or slow) server, unapplied, it may land after later writes, so the
+    /// key is in doubt until the server has resumed and settled (for a timeout with no stop seen, until the next
+    /// stop is over).
+    fn maybe_late(&self, key: usize, error: &memcache_client::Error, before: u64, after: u64) -> bool {
+        let stopped = before % 2 == 1 || after != before;
+        if !stopped && !error.is_timeout() {
+            return false;
+        }
+        let until = match after {
+            a if a % 2 == 1 => a + 1,
+            a if stopped => a,
+            a => a + 2,
+        };
+        self.doubt[key].fetch_max(until, Ordering::SeqCst);
+        *self.model(key) = Model::Any;
+        true
+    }
 }
 
 /// What a write left under its key (`None`: absent).
 enum Wrote {
     /// Acknowledged.
     Surely(Option<Vec<u8>>),
-    /// Failed: it may or may not have been applied.
-    Maybe(Option<Vec<u8>>),
+    /// Failed with this error: it may or may not have been applied.
+    Maybe(Option<Vec<u8>>, memcache_client::Error),
 }
 
 #[derive(Debug, Default)]
@@ -164,7 +197,14 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
         };
         models.push(Mutex::new(model));
     }
-    let shared = Arc::new(Shared { models, kills: addrs.iter().map(|_| AtomicU64::new(0)).collect(), owner });
+    let counters = |n: usize| (0..n).map(|_| AtomicU64::new(0)).collect::<Vec<_>>();
+    let shared = Arc::new(Shared {
+        doubt: counters(models.len()),
+        models,
+        kills: counters(addrs.len()),
+        stops: counters(addrs.len()),
+        owner,
+    });
 
     let (rss_start, fds_start) = (resident_kb(), open_fds());
     println!(
@@ -186,7 +226,7 @@ pub(crate) async fn run(cli_servers: &str, timeout: Duration, args: &SoakArgs) -
         let shared = shared.clone();
         let interval = Duration::from_millis(args.chaos_interval_ms.max(100));
         let seed = args.seed;
-        std::thread::spawn(move || chaos(servers, &shared, &stopped, interval, deadline, seed))
+        std::thread::spawn(move || chaos(servers, &shared, &stopped, interval, timeout, deadline, seed))
     });
 
     let keys = Arc::new(keys);
@@ -283,13 +323,17 @@ async fn load(
         let counter = i.is_multiple_of(2);
         let server = shared.owner[i];
         let kills_before = shared.kills[server].load(Ordering::SeqCst);
+        let stops_before = shared.stops[server].load(Ordering::SeqCst);
+        let settled = shared.settled(i, stops_before);
         let roll = next() % 100;
         tally.ops += 1;
         // Text keys read where counters are incremented (roll 85 and up): they have nothing to increment.
         let written = if roll < 40 || (roll >= 85 && !counter) {
             tally.gets += 1;
             match client.get(key).await {
-                Ok(item) => check_read(shared, keys, i, item.map(|i| i.value.to_vec()), "get", &mut tally),
+                Ok(item) => {
+                    check_read(shared, keys, i, item.map(|i| i.value.to_vec()), settled, "get", &mut tally);
+                }
                 Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
             }
             None
@@ -299,14 +343,18 @@ async fn load(
             // the batch's per-server parts meet the chaos separately.
             let batch: Vec<usize> = (0..1 + next() % 8).map(|_| own[(next() % own.len() as u64) as usize]).collect();
             let kills: Vec<u64> = batch.iter().map(|&k| shared.kills[shared.owner[k]].load(Ordering::SeqCst)).collect();
+            let settled: Vec<bool> = batch
+                .iter()
+                .map(|&k| shared.settled(k, shared.stops[shared.owner[k]].load(Ordering::SeqCst)))
+                .collect();
             match client.get_many(batch.iter().map(|&k| keys[k].as_str())).await {
                 Ok(result) => {
-                    for &k in &batch {
+                    for (&k, &settled) in batch.iter().zip(&settled) {
                         match result.errors().get(keys[k].as_bytes()) {
                             Some(e) => *tally.errors.entry(e.kind()).or_default() += 1,
                             None => {
                                 let value = result.get(&keys[k]).map(|item| item.value.to_vec());
-                                check_read(shared, keys, k, value, "get_many", &mut tally);
+                                check_read(shared, keys, k, value, settled, "get_many", &mut tally);
                             }
                         }
                     }
@@ -326,7 +374,7 @@ async fn load(
                 Ok(_) => Some(Wrote::Surely(Some(value))),
                 Err(e) => {
                     *tally.errors.entry(e.kind()).or_default() += 1;
-                    Some(Wrote::Maybe(Some(value)))
+                    Some(Wrote::Maybe(Some(value), e))
                 }
             }
         } else if roll < 85 {
@@ -335,7 +383,7 @@ async fn load(
                 Ok(_) => Some(Wrote::Surely(None)),
                 Err(e) => {
                     *tally.errors.entry(e.kind()).or_default() += 1;
-                    Some(Wrote::Maybe(None))
+                    Some(Wrote::Maybe(None, e))
                 }
             }
         } else {
@@ -343,7 +391,21 @@ async fn load(
             tally.incrs += 1;
             let delta = next() % 10 + 1;
             let result = client.incr(key, delta).await;
+            if let Err(e) = &result
+                && shared.maybe_late(i, e, stops_before, shared.stops[server].load(Ordering::SeqCst))
+            {
+                *tally.errors.entry(e.kind()).or_default() += 1;
+                continue;
+            }
             let mut model = shared.model(i);
+            if !settled {
+                // In doubt: a late write may still land; the outcome pins nothing.
+                *model = Model::Any;
+                if let Err(e) = &result {
+                    *tally.errors.entry(e.kind()).or_default() += 1;
+                }
+                continue;
+            }
             match (result, model.numbers()) {
                 (Ok(n), None) => *model = Model::OneOf(vec![n.map(|n| n.to_string().into_bytes())]),
                 (Ok(Some(n)), Some(before)) => {
@@ -373,10 +435,16 @@ async fn load(
             }
             continue;
         };
+        if let Some(Wrote::Maybe(_, e)) = &written
+            && shared.maybe_late(i, e, stops_before, shared.stops[server].load(Ordering::SeqCst))
+        {
+            continue;
+        }
         let mut model = shared.model(i);
         match written {
-            Some(Wrote::Surely(value)) => *model = Model::OneOf(vec![value]),
-            Some(Wrote::Maybe(value)) => model.add(value),
+            Some(Wrote::Surely(value)) if settled => *model = Model::OneOf(vec![value]),
+            Some(Wrote::Surely(_)) => *model = Model::Any,
+            Some(Wrote::Maybe(value, _)) => model.add(value),
             None => {}
         }
         // A kill during (or just before) the operation may have taken the item with it.
@@ -388,23 +456,38 @@ async fn load(
 }
 
 /// Checks `value`, read for key `i` by `what`, against the key's model: a value outside it is a wrong value;
-/// otherwise the model is pinned to what was read.
-fn check_read(shared: &Shared, keys: &[String], i: usize, value: Option<Vec<u8>>, what: &str, tally: &mut Tally) {
+/// otherwise the model is pinned to what was read, if the key was `settled` (out of doubt) when the read began.
+fn check_read(
+    shared: &Shared,
+    keys: &[String],
+    i: usize,
+    value: Option<Vec<u8>>,
+    settled: bool,
+    what: &str,
+    tally: &mut Tally,
+) {
     let mut model = shared.model(i);
     if model.admits(value.as_deref()) {
-        *model = Model::OneOf(vec![value]);
+        if settled {
+            *model = Model::OneOf(vec![value]);
+        }
     } else {
         tally.wrong.push(format!("{what} {}: read {value:?}, model {model:?}", keys[i]));
     }
 }
 
-/// Kills (and restarts) or pauses (and resumes) one spawned server every `interval` until `stop` is dropped or near
-/// the deadline; returns how many events it ran, and the servers.
+/// How long a resumed server is given to work through what queued up while it was stopped, before the keys in
+/// doubt are settled. memcached drains its sockets within milliseconds of SIGCONT.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// Kills (and restarts), pauses (and resumes) or black-holes one spawned server every `interval` until `stop` is
+/// dropped or near the deadline; returns how many events it ran, and the servers.
 fn chaos(
     mut servers: Vec<Server>,
     shared: &Shared,
     stop: &std::sync::mpsc::Receiver<()>,
     interval: Duration,
+    timeout: Duration,
     deadline: Instant,
     seed: u64,
 ) -> (u64, Vec<Server>) {
@@ -423,7 +506,7 @@ fn chaos(
         let index = (rng % servers.len() as u64) as usize;
         let server = &mut servers[index];
         let outage = interval / 3;
-        if rng.is_multiple_of(2) {
+        if rng.is_multiple_of(3) {
             println!("chaos: kill -9 {} ({})", server.addr(), server.child.id());
             // Odd while the server is down: every key on it may lose its value.
             shared.kills[index].fetch_add(1, Ordering::SeqCst);
@@ -437,10 +520,16 @@ fn chaos(
             }
             shared.kills[index].fetch_add(1, Ordering::SeqCst);
         } else {
-            println!("chaos: pause {} for {outage:?}", server.addr());
+            // A pause is a slow server; a black hole outlasts the request timeout twice over, so requests time out
+            // on sockets that stay open and silent (a frozen VM, a hung proxy): the client must replace them.
+            let (what, length) = if rng % 3 == 1 { ("pause", outage) } else { ("black hole", timeout * 2) };
+            println!("chaos: {what} {} for {length:?}", server.addr());
+            shared.stops[index].fetch_add(1, Ordering::SeqCst);
             server.signal("-STOP");
-            std::thread::sleep(outage);
+            std::thread::sleep(length);
             server.signal("-CONT");
+            std::thread::sleep(SETTLE);
+            shared.stops[index].fetch_add(1, Ordering::SeqCst);
         }
         events += 1;
     }

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::Error;
 use crate::config::{Config, FailurePolicy, ServerAddr};
-use crate::conn::{Command, Tags};
+use crate::conn::{Command, Fence, Tags};
 use crate::pool::{Server, Topology};
 use crate::proto::{ErrorReply, ReplyKind, Request, Response};
 
@@ -140,6 +140,9 @@ impl Client {
         let config = &self.inner.config;
         if server.health.failed(config.failure_limit, config.retry_interval) {
             tracing::warn!(server = %server.name, retry_in = ?config.retry_interval, "memcached server marked down");
+            // Whatever broke the connections (a silent socket, a shifted stream) must not greet the first request
+            // after the retry interval: that one connects afresh.
+            server.drop_connections();
             if config.failure_policy == FailurePolicy::Eject {
                 let routed = {
                     let topology = self.inner.topology.read().unwrap_or_else(PoisonError::into_inner);
@@ -170,7 +173,7 @@ impl Client {
         let first = self.next_tags(1);
         let tags = request.encode_tagged(&mut buf, first).then_some(Tags { first, count: 1 });
         let kind = request.reply_kind().ok_or(Error::InvalidArgument("noreply requests are not sent through call"))?;
-        self.call_raw(server, buf.freeze(), kind, tags, command).await
+        self.call_raw(server, buf.freeze(), kind, tags, None, command).await
     }
 
     /// Reserves `count` consecutive opaque tokens and returns the first.
@@ -179,13 +182,15 @@ impl Client {
     }
 
     /// Sends pre-encoded bytes whose whole reply is one `kind`, and waits for it. `tags` are the opaque tokens the
-    /// bytes carry, if any ([`Request::encode_tagged`]): the connection checks that the reply echoes them.
+    /// bytes carry, if any ([`Request::encode_tagged`]): the connection checks that the reply echoes them. `fence`
+    /// is the request the bytes end with, if any, whose reply the connection reads and checks after `kind`'s.
     pub(crate) async fn call_raw(
         &self,
         server: &Server,
         bytes: Bytes,
         kind: ReplyKind,
         tags: Option<Tags>,
+        fence: Option<Fence>,
         command: &'static str,
     ) -> Result<Response, Error> {
         if let Err(retry_in) = server.health.check() {
@@ -194,12 +199,13 @@ impl Client {
         let inner = &self.inner;
         let conn = server.connection(&inner.config);
         let (tx, rx) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + inner.config.request_timeout;
         let round_trip = async {
             let lost = || Error::ConnectionReset { server: server.name.clone(), cause: "connection task ended".into() };
-            conn.send(Command { bytes, kind, tags, reply: tx }).await.map_err(|_| lost())?;
+            conn.send(Command { bytes, kind, tags, fence, deadline, reply: tx }).await.map_err(|_| lost())?;
             rx.await.map_err(|_| lost())?
         };
-        let response = match tokio::time::timeout(inner.config.request_timeout, round_trip).await {
+        let response = match tokio::time::timeout_at(deadline, round_trip).await {
             Ok(Ok(response)) => response,
             Ok(Err(error)) => {
                 tracing::debug!(server = %server.name, command, %error, "memcached request failed");

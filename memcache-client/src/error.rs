@@ -60,8 +60,9 @@ pub enum Error {
         /// The underlying error.
         source: Arc<io::Error>,
     },
-    /// No reply arrived within the request timeout. The connection stays usable: the late reply is read and
-    /// discarded when it comes.
+    /// No reply arrived within the request timeout. If the connection said nothing at all for that long, it is
+    /// closed and replaced (every request pending on it gets this error), so a late reply reaches nobody; if other
+    /// replies were arriving, the late one is read and discarded when it comes.
     #[error("request to {server} timed out after {timeout:?}")]
     Timeout {
         /// The server.

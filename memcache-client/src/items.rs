@@ -1,6 +1,6 @@
 //! Item commands: get, set and friends, over the meta protocol (or the text protocol when configured).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use crate::Error;
 use crate::client::Client;
 use crate::config::{Protocol, ServerAddr};
-use crate::conn::Tags;
+use crate::conn::{Fence, Tags};
 use crate::key::{AsKey, WireKey};
 use crate::multi::MultiGet;
 use crate::pool::Server;
@@ -190,7 +190,12 @@ impl Client {
             (false, Some(exptime)) => Request::Gat { exptime, keys: keys.into() },
             (true, Some(exptime)) => Request::Gats { exptime, keys: keys.into() },
         };
-        match self.call(&server, &request, command).await? {
+        // A text retrieval names no request in its reply: fenced like a multi-get (see `encode_multi_get`).
+        let mut buf = BytesMut::with_capacity(request.size_hint() + 16);
+        request.encode(&mut buf);
+        let fence = self.encode_fence(&mut buf, &wire.wire);
+        let response = self.call_raw(&server, buf.freeze(), ReplyKind::Retrieval, None, Some(fence), command).await?;
+        match response {
             Response::Values(values) if values.len() <= 1 => match values.into_iter().next() {
                 Some(value) if value.key[..] == wire.wire[..] => Ok(Some(item_from_value(value))),
                 Some(value) => Err(self.unexpected(&server, command, &Response::Values(vec![value]))),
@@ -203,9 +208,16 @@ impl Client {
     /// Reads many items at once: the keys are split by server, each server gets one batch, and the servers are
     /// queried concurrently. A server that fails gives an error for each of its keys (in
     /// [`MultiGet::errors`]) while the other servers' hits still come back: the call as a whole fails only on
-    /// invalid input. A reply that answers another request (a value for a key the batch did not ask for, or a
-    /// meta reply without one of the batch's tokens) is such a failure: [`Error::UnexpectedReply`] or
-    /// [`Error::Protocol`] for each of that server's keys, never a hit.
+    /// invalid input. A reply that answers another request (a value for a key the batch did not ask for, a meta
+    /// reply without its command's token, a fence answered out of place) is such a failure: [`Error::Protocol`]
+    /// for each of that server's keys, never a hit and never a miss, and the connection is replaced.
+    ///
+    /// Each server's batch is framed so that a lost, repeated or injected reply is noticed at once: plain keys go as
+    /// one classic `get` followed by a fence (`mg <key> O<token>`, whose tokened reply must come right after the
+    /// `END`), binary keys as one `mg` per key, each answered with its own token, closed by `mn`. With
+    /// [`Protocol::Text`] the fence is `version`, which carries no token: a reply lost or injected inside a
+    /// batch's reply is caught, and so is any value for a key the batch did not ask for; but the loss of exactly
+    /// whole batch-and-fence replies ahead of an all-miss reply cannot be told from misses by the text protocol.
     ///
     /// # Errors
     /// [`Error::InvalidKey`] for the first bad key, before anything is sent.
@@ -248,9 +260,9 @@ impl Client {
             if indices.is_empty() {
                 continue;
             }
-            let (bytes, kind, tags) = self.encode_multi_get(&indices, &wires);
+            let (bytes, kind, tags, fence) = self.encode_multi_get(&indices, &wires);
             let server = &topology.servers[server];
-            calls.push(self.call_raw(server, bytes, kind, tags, "get_many"));
+            calls.push(self.call_raw(server, bytes, kind, tags, fence, "get_many"));
             batches.push((server, indices, tags));
         }
         drop(wires);
@@ -268,32 +280,23 @@ impl Client {
                                 continue;
                             }
                         };
-                        // The connection has checked that every opaque is one of this batch's tokens.
+                        // The connection has checked that each reply carries its own command's token.
                         let index = tags.zip(reply.flags.opaque).map(|(tags, o)| o.wrapping_sub(tags.first) as usize);
                         match index {
                             Some(i) if reply.code == MetaCode::Value && i < indices.len() => {
                                 let key = keys[indices[i]].key_bytes();
                                 out.hits.insert(Bytes::copy_from_slice(key), item_from_meta(reply));
                             }
+                            Some(i) if reply.code == MetaCode::Miss && i < indices.len() => {}
                             _ => failure = Some(self.unexpected(server, "get_many", &Response::Meta(reply))),
                         }
                     }
                 }
-                Ok(Response::Values(mut values)) => {
-                    // Text keys are sent as given, so every echoed key must be one this batch asked for. A value
-                    // for any other key is a reply to some other request (a lost or injected reply shifted the
-                    // stream; text replies carry no token): none of it is trusted, and its keys are not hits.
-                    let asked: HashSet<&[u8]> = indices.iter().map(|&i| keys[i].key_bytes()).collect();
-                    match values.iter().position(|value| !asked.contains(&value.key[..])) {
-                        Some(stray) => {
-                            let reply = Response::Values(vec![values.swap_remove(stray)]);
-                            failure = Some(self.unexpected(server, "get_many", &reply));
-                        }
-                        None => {
-                            for value in values {
-                                out.hits.insert(value.key.clone(), item_from_value(value));
-                            }
-                        }
+                Ok(Response::Values(values)) => {
+                    // The connection has checked every echoed key against the request (text keys are sent as
+                    // given) and the fence behind it, so these are this batch's hits.
+                    for value in values {
+                        out.hits.insert(value.key.clone(), item_from_value(value));
                     }
                 }
                 Ok(other) => failure = Some(self.unexpected(server, "get_many", &other)),
@@ -313,17 +316,23 @@ impl Client {
         Ok(out)
     }
 
-    fn encode_multi_get(&self, indices: &[usize], wires: &[WireKey<'_>]) -> (Bytes, ReplyKind, Option<Tags>) {
-        let mut buf = BytesMut::with_capacity(indices.len() * 48);
-        // One `get k1 k2 ...` is answered as one batch and beats a run of quiet `mg`s (see BENCHMARKS.md), so the
-        // meta run is kept for what only it can carry: binary keys.
+    fn encode_multi_get(
+        &self,
+        indices: &[usize],
+        wires: &[WireKey<'_>],
+    ) -> (Bytes, ReplyKind, Option<Tags>, Option<Fence>) {
+        let mut buf = BytesMut::with_capacity(indices.len() * 48 + 32);
+        // One `get k1 k2 ...` is answered as one batch and beats a run of `mg`s (see BENCHMARKS.md), so the meta
+        // run is kept for what only it can carry: binary keys. Its reply names no request, so a fence follows it.
         if !self.meta() || indices.iter().all(|&i| !wires[i].binary) {
             let keys: Vec<&[u8]> = indices.iter().map(|&i| &wires[i].wire[..]).collect();
             Request::Get { keys: keys.into() }.encode(&mut buf);
-            return (buf.freeze(), ReplyKind::Retrieval, None);
+            let fence = self.encode_fence(&mut buf, &wires[indices[0]].wire);
+            return (buf.freeze(), ReplyKind::Retrieval, None, Some(fence));
         }
-        // Each `mg` carries its own token, `first + position in the batch`: replies match keys whatever the echo
-        // (base64, repeats), and a reply from another batch is caught by the connection instead of taken for a hit.
+        // Each `mg` carries its own token, `first + position in the batch`, and is not quiet: every key is answered,
+        // in order, so the connection can check that no reply is missing, repeated or foreign (a quiet run would
+        // hide a lost hit as a miss). Replies match keys whatever the echo (base64, repeats).
         let count = u32::try_from(indices.len()).unwrap_or(u32::MAX);
         let tags = Tags { first: self.next_tags(count), count };
         for (position, &index) in (0u32..).zip(indices) {
@@ -332,12 +341,24 @@ impl Client {
             flags
                 .push(MetaFlag::ReturnValue)
                 .push(MetaFlag::ReturnClientFlags)
-                .push(MetaFlag::Opaque(tags.first.wrapping_add(position)))
-                .push(MetaFlag::Quiet);
+                .push(MetaFlag::Opaque(tags.first.wrapping_add(position)));
             Request::MetaGet { key: &wire.wire, flags: flags.as_slice().into() }.encode(&mut buf);
         }
         Request::MetaNoOp.encode(&mut buf);
-        (buf.freeze(), ReplyKind::MetaBatch, Some(tags))
+        (buf.freeze(), ReplyKind::MetaBatch, Some(tags), None)
+    }
+
+    /// Appends the fence that closes a classic retrieval of `key` (a text key, as sent): `mg <key> O<token>` with a
+    /// fresh token, or `version` with the text protocol. The key is one the retrieval asked for, so a proxy routes
+    /// the fence to the same server.
+    fn encode_fence(&self, buf: &mut BytesMut, key: &[u8]) -> Fence {
+        if !self.meta() {
+            Request::Version.encode(buf);
+            return Fence::Version;
+        }
+        let token = self.next_tags(1);
+        Request::MetaGet { key, flags: [MetaFlag::Opaque(token)][..].into() }.encode(buf);
+        Fence::Token(token)
     }
 
     /// Stores `value` under `key` unconditionally.

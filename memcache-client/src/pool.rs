@@ -3,7 +3,9 @@
 //! Health is two atomics per server, read on every request without a lock: the count of consecutive failures and
 //! the instant until which the server is marked down. After [`Config::failure_limit`] failures in a row the server
 //! is marked down for [`Config::retry_interval`]; when that has passed, requests try it again ("half-open"): one
-//! success clears it, one more failure marks it down again at once.
+//! success clears it, one more failure marks it down again at once. Marking a server down also closes its
+//! connections ([`Server::drop_connections`]): whatever failed them (a black-holed socket, a stream that lost its
+//! alignment) must not be what the first request after the retry interval meets.
 //!
 //! The [`Topology`] is immutable and swapped whole (behind an `RwLock<Arc<_>>` in the client) when the server list
 //! changes or, under [`FailurePolicy::Eject`], when a server is ejected or due back.
@@ -14,6 +16,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::config::{Config, Distribution, ServerAddr};
@@ -29,11 +32,26 @@ pub(crate) struct Server {
     conns: OnceLock<Vec<Connection>>,
     next: AtomicUsize,
     pub(crate) health: Health,
+    /// Bumped to make every connection task close its socket (see [`Server::drop_connections`]).
+    marked_down: watch::Sender<u64>,
 }
 
 impl Server {
     pub(crate) fn new(addr: ServerAddr) -> Self {
-        Self { name: addr.to_string(), addr, conns: OnceLock::new(), next: AtomicUsize::new(0), health: Health::new() }
+        Self {
+            name: addr.to_string(),
+            addr,
+            conns: OnceLock::new(),
+            next: AtomicUsize::new(0),
+            health: Health::new(),
+            marked_down: watch::Sender::new(0),
+        }
+    }
+
+    /// Closes every open connection to the server (their pending callers get
+    /// [`Error::ConnectionReset`](crate::Error::ConnectionReset)); each reconnects on its next request.
+    pub(crate) fn drop_connections(&self) {
+        self.marked_down.send_modify(|generation| *generation = generation.wrapping_add(1));
     }
 
     /// One of the server's connections, round robin.
@@ -41,7 +59,9 @@ impl Server {
         let conns = self.conns.get_or_init(|| {
             let seed = fnv1a(self.name.as_bytes());
             (0..config.connections_per_server.max(1))
-                .map(|i| Connection::spawn(self.addr.clone(), config.clone(), seed ^ i as u64))
+                .map(|i| {
+                    Connection::spawn(self.addr.clone(), config.clone(), seed ^ i as u64, self.marked_down.subscribe())
+                })
                 .collect()
         });
         if conns.len() == 1 {

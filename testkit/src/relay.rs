@@ -1,5 +1,10 @@
 //! A fault-injecting TCP relay: sits between a client and a server on loopback and, when told to, delays,
-//! swallows, truncates, resets or garbles the server's replies, or injects replies the server never sent.
+//! swallows, stalls, truncates, resets, repeats or garbles the server's replies, injects replies the server never
+//! sent, or black-holes connections.
+//!
+//! Loud faults (a reset, a FIN) are the easy ones. The silent ones — [`Fault::BlackHole`], [`Fault::Stall`],
+//! [`Fault::DropOneReply`], [`Fault::DuplicateOneReply`] — never reset anything: the socket stays open and the
+//! client must notice on its own, as it must with a frozen server, a half-open connection or a hung proxy.
 //!
 //! Requests always pass through untouched; faults act on replies, at the moment a chunk of reply bytes arrives
 //! from the server, so a fault switched on with [`Relay::set_fault`] affects the next reply on every open
@@ -15,12 +20,13 @@
 //! ```
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 /// What the relay does to replies on their way back to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +50,21 @@ pub enum Fault {
     /// injected into the stream (a middlebox answering twice), which shifts every later reply by one unless the
     /// client notices. The connection stays open.
     Inject(&'static [u8]),
+    /// Nothing passes either way on any connection that carries a byte while this is in force, and such a
+    /// connection stays silent for good, even after the fault is cleared: no reply, no reset, no FIN (a half-open
+    /// connection after a partition, a hung proxy). Connections that carry nothing meanwhile, and connections
+    /// accepted after it is cleared, work normally.
+    BlackHole,
+    /// Hold replies back, in order, while this is in force; forward everything held once it is cleared (a frozen
+    /// server or VM that wakes up). No reset.
+    Stall,
+    /// Swallow the next chunk of reply bytes (on whichever connection has one first; one or more replies, or part
+    /// of one), then forward again as if nothing happened: the stream has a hole and is not reset. The fault
+    /// clears itself ([`Relay::fault`] is [`Fault::None`] again) once it has acted.
+    DropOneReply,
+    /// Forward the next chunk of reply bytes twice (on whichever connection has one first), then clear itself: a
+    /// reply repeated by a middlebox. No reset.
+    DuplicateOneReply,
 }
 
 /// The bytes [`Fault::Garbage`] sends: a whole line that is no reply of any kind.
@@ -59,13 +80,31 @@ pub struct Relay {
 
 struct Shared {
     upstream: SocketAddr,
-    fault: Mutex<Fault>,
+    // A watch, so a connection holding stalled replies learns at once that the stall is over.
+    fault: watch::Sender<Fault>,
     accepted: AtomicUsize,
+    /// How many times a one-shot fault ([`Fault::DropOneReply`], [`Fault::DuplicateOneReply`]) has acted.
+    one_shots: AtomicUsize,
 }
 
 impl Shared {
     fn fault(&self) -> Fault {
-        *self.fault.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.fault.borrow()
+    }
+
+    /// Takes a one-shot fault: true for exactly one caller per time it was set.
+    fn take_one_shot(&self, fault: Fault) -> bool {
+        let taken = self.fault.send_if_modified(|current| {
+            let hit = *current == fault;
+            if hit {
+                *current = Fault::None;
+            }
+            hit
+        });
+        if taken {
+            self.one_shots.fetch_add(1, Ordering::SeqCst);
+        }
+        taken
     }
 }
 
@@ -86,7 +125,12 @@ impl Relay {
             .enable_all()
             .build()
             .expect("relay runtime");
-        let shared = Arc::new(Shared { upstream, fault: Mutex::new(Fault::None), accepted: AtomicUsize::new(0) });
+        let shared = Arc::new(Shared {
+            upstream,
+            fault: watch::Sender::new(Fault::None),
+            accepted: AtomicUsize::new(0),
+            one_shots: AtomicUsize::new(0),
+        });
         let listener = {
             let _guard = runtime.enter();
             TcpListener::from_std(listener).expect("tokio listener")
@@ -102,7 +146,7 @@ impl Relay {
 
     /// Switches the fault for every reply from now on, on open connections and new ones.
     pub fn set_fault(&self, fault: Fault) {
-        *self.shared.fault.lock().unwrap_or_else(PoisonError::into_inner) = fault;
+        self.shared.fault.send_replace(fault);
     }
 
     /// The fault in force.
@@ -113,6 +157,12 @@ impl Relay {
     /// How many client connections the relay has accepted so far (a reconnect shows as one more).
     pub fn accepted(&self) -> usize {
         self.shared.accepted.load(Ordering::SeqCst)
+    }
+
+    /// How many times a one-shot fault ([`Fault::DropOneReply`], [`Fault::DuplicateOneReply`]) has acted, so a
+    /// test can wait until the one it set has (it acts on the next reply bytes that pass).
+    pub fn one_shots(&self) -> usize {
+        self.shared.one_shots.load(Ordering::SeqCst)
     }
 }
 
@@ -159,14 +209,20 @@ async fn pump(client: &mut TcpStream, server: &mut TcpStream, shared: &Shared) -
     let (mut server_r, mut server_w) = server.split();
     let mut requests = vec![0u8; 64 * 1024];
     let mut replies = vec![0u8; 64 * 1024];
-    // Set once reply bytes were swallowed: the stream has a hole and must not resume.
+    let mut faults = shared.fault.subscribe();
+    // Set once reply bytes were swallowed by `DropReplies`: the stream has a hole and must not resume.
     let mut lost_bytes = false;
+    // Set once the connection fell into a black hole: nothing passes, for good.
+    let mut black_holed = false;
+    // Replies held back by `Stall`, forwarded in order once it is cleared.
+    let mut stalled: Vec<u8> = Vec::new();
     loop {
         tokio::select! {
             read = client_r.read(&mut requests) => match read {
                 Ok(0) | Err(_) => return End::Close,
                 Ok(n) => {
-                    if server_w.write_all(&requests[..n]).await.is_err() {
+                    black_holed |= shared.fault() == Fault::BlackHole;
+                    if !black_holed && server_w.write_all(&requests[..n]).await.is_err() {
                         return End::Close;
                     }
                 }
@@ -178,11 +234,25 @@ async fn pump(client: &mut TcpStream, server: &mut TcpStream, shared: &Shared) -
                 };
                 let chunk = &replies[..n];
                 let fault = shared.fault();
+                black_holed |= fault == Fault::BlackHole;
+                if black_holed {
+                    continue;
+                }
                 if lost_bytes && fault != Fault::DropReplies {
                     return End::Reset;
                 }
+                if fault == Fault::Stall {
+                    stalled.extend_from_slice(chunk);
+                    continue;
+                }
+                if !stalled.is_empty() {
+                    if client_w.write_all(&stalled).await.is_err() {
+                        return End::Close;
+                    }
+                    stalled.clear();
+                }
                 let forwarded = match fault {
-                    Fault::None => client_w.write_all(chunk).await,
+                    Fault::None | Fault::BlackHole | Fault::Stall => client_w.write_all(chunk).await,
                     Fault::Delay(delay) => {
                         tokio::time::sleep(delay).await;
                         client_w.write_all(chunk).await
@@ -201,9 +271,28 @@ async fn pump(client: &mut TcpStream, server: &mut TcpStream, shared: &Shared) -
                         Ok(()) => client_w.write_all(chunk).await,
                         Err(e) => Err(e),
                     },
+                    Fault::DropOneReply if shared.take_one_shot(fault) => Ok(()),
+                    Fault::DuplicateOneReply if shared.take_one_shot(fault) => match client_w.write_all(chunk).await {
+                        Ok(()) => client_w.write_all(chunk).await,
+                        Err(e) => Err(e),
+                    },
+                    // Another connection took the one-shot first.
+                    Fault::DropOneReply | Fault::DuplicateOneReply => client_w.write_all(chunk).await,
                 };
                 if forwarded.is_err() {
                     return End::Close;
+                }
+            }
+            changed = faults.changed(), if !stalled.is_empty() => {
+                if changed.is_err() {
+                    return End::Close;
+                }
+                let fault = *faults.borrow_and_update();
+                if fault != Fault::Stall {
+                    if client_w.write_all(&stalled).await.is_err() {
+                        return End::Close;
+                    }
+                    stalled.clear();
                 }
             }
         }

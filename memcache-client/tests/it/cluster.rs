@@ -112,6 +112,38 @@ async fn ring_matches_twemproxy() {
 }
 
 #[tokio::test]
+async fn through_twemproxy_the_text_fence_survives_a_dead_backend() {
+    let mut backends = [Memcached::start(), Memcached::start()];
+    let entries: Vec<String> = backends.iter().map(|b| format!("127.0.0.1:{}:1", b.port)).collect();
+    let proxy = Nutcracker::start(&entries);
+    let mut text = Config::default();
+    text.protocol = Protocol::Text;
+    let via_proxy = Client::with_config(ServerAddr::parse_list(&proxy.addr()).unwrap(), text).unwrap();
+    let keys = keys(100, "twemdead");
+    guarded(set_all(&via_proxy, &keys)).await;
+    // Our ring places keys exactly as twemproxy does (see `ring_matches_twemproxy`).
+    let ours = Client::with_config(ServerAddr::parse_list(&entries.join(",")).unwrap(), Config::default()).unwrap();
+    let live: Vec<&str> = keys
+        .iter()
+        .filter(|k| ours.server_for(k.as_bytes()).to_string() == backends[1].addr())
+        .map(String::as_str)
+        .collect();
+    assert!(!live.is_empty() && live.len() < keys.len(), "both backends hold keys");
+    // twemproxy sends `version`, the fence behind every text get, to its first backend, and answers
+    // `SERVER_ERROR` for it while that one is dead: the keys of the live backend must still read.
+    backends[0].kill();
+    for key in &live {
+        let item = guarded(via_proxy.get(key)).await.unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        assert_eq!(item.map(|i| i.value), Some(key.as_bytes().to_vec().into()), "{key}");
+    }
+    let result = guarded(via_proxy.get_many(live.iter().copied())).await.expect("valid keys");
+    assert!(result.is_complete(), "{:?}", result.errors());
+    for key in &live {
+        assert_eq!(result.get(key).map(|i| &i.value[..]), Some(key.as_bytes()), "{key}");
+    }
+}
+
+#[tokio::test]
 async fn get_many_with_a_dead_server_gives_per_key_errors() {
     let mut servers = [Memcached::start(), Memcached::start(), Memcached::start()];
     let client = cluster_client(&servers, Config::default());

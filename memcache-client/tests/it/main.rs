@@ -9,6 +9,7 @@ mod cluster;
 mod commands;
 mod faults;
 mod injection;
+mod silent;
 mod timeout;
 mod tls;
 mod typed;

@@ -27,7 +27,8 @@ async fn paused_server_times_out_then_recovers() {
     }
     server.resume();
 
-    // The replies to the timed-out requests arrive late and are discarded; each new request gets its own reply.
+    // The connection that fell silent was closed, so the late replies reach nobody; each new request gets its own
+    // reply on a new connection.
     // The set above may or may not have been applied (it timed out, it was not cancelled on the server).
     let value = client.get("k").await.unwrap().unwrap().value;
     assert!(value == "before" || value == "during", "got {value:?}");
