@@ -10,11 +10,34 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+/// Type level: naming an IO crate from a handler does not compile. Compile-fail cases only: trybuild then checks
+/// them with `cargo check`; one `pass` case would make it build (codegen) every dependency first. The passing
+/// side is the clean fixture handler below and [`a_handler_written_against_the_capabilities_runs_in_the_sandbox`].
 #[test]
 fn ui() {
-    let cases = trybuild::TestCases::new();
-    cases.pass("tests/ui/pass/*.rs");
-    cases.compile_fail("tests/ui/fail/*.rs");
+    trybuild::TestCases::new().compile_fail("tests/ui/fail/*.rs");
+}
+
+/// A handler written against the capabilities alone builds (here, and in the clean fixture handler with the
+/// clippy.toml), and runs in the sandbox.
+#[test]
+fn a_handler_written_against_the_capabilities_runs_in_the_sandbox() {
+    use effects::{Cache, Clock, Effects, Events};
+
+    async fn greet<E: Effects>(fx: &E, name: &str) -> String {
+        let key = format!("greeting:{name}");
+        if let Ok(Some(hit)) = fx.cache().get::<String>(&key).await {
+            return hit;
+        }
+        let greeting = format!("hello {name} at {}", fx.clock().now());
+        let _ = fx.cache().set(&key, &greeting, 60).await;
+        fx.events().info("greeted", vec![("name", name.to_owned())]);
+        greeting
+    }
+
+    let sandbox = effects::sandbox::Sandbox::new(1);
+    let greeting = sandbox.run(greet(&sandbox, "ada"));
+    assert_eq!(greeting, "hello ada at t=1700000000000");
 }
 
 /// The crates of the fixture workspace, and the dependencies each one's manifest gets.
@@ -95,16 +118,37 @@ struct Run {
     stderr: String,
 }
 
+/// The fixture workspace builds in trybuild's target directory the way trybuild builds `tests/ui` (`--target` the
+/// host, so proc macros and build scripts are host units no rustflags reach; trybuild's rustflags for the rest),
+/// so the two compile what they share once instead of twice: the proc macros and build scripts, and the
+/// dependencies whose features agree. Should trybuild change its flags, only the sharing is lost: cargo keeps
+/// units built with different flags apart.
+const TRYBUILD_RUSTFLAGS: &str = r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code", "--diagnostic-width=140"]"#;
+
+/// The host's target triple, from `rustc -vV`.
+fn host() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let output = Command::new(rustc).arg("-vV").output().expect("rustc -vV runs");
+    let version = String::from_utf8(output.stdout).expect("rustc -vV prints UTF-8");
+    let host = version.lines().find_map(|line| line.strip_prefix("host: ")).expect("rustc -vV names the host");
+    host.to_owned()
+}
+
 fn run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = lay_out();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let host = host();
         let output = Command::new(cargo)
             .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("escape-target"))
+            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("../tests/trybuild"))
             .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .args(["clippy", "--offline", "--workspace", "--keep-going", "--message-format", "json"])
+            .args(["--target", &host])
+            .arg(format!("--config=build.rustflags={TRYBUILD_RUSTFLAGS}"))
+            .arg(format!("--config=target.{host}.rustflags={TRYBUILD_RUSTFLAGS}"))
             .args(["--", "-D", "warnings"])
             .output()
             .expect("cargo runs");
