@@ -7,6 +7,8 @@ use core::fmt;
 // features that switch these on are unified across the build (a sibling crate turning on `sqlx` turns it on for
 // the handlers too), so re-exporting whole crates would hand handlers `sqlx::SqliteConnection`, `axum::serve` or
 // whatever else those crates offer. What is here is trait vocabulary: nothing that opens, reads or runs anything.
+// (A clippy ban on `typed_ids::__private` itself cannot do this: clippy lints the `id!` expansion inside the
+// caller's crate, so it would refuse every ID type.)
 
 /// serde's traits, for the `Serialize`/`Deserialize` impls.
 #[cfg(feature = "serde")]
