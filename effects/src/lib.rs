@@ -54,25 +54,68 @@
 //!    IO-free crates (serde, typed-ids, ...). Rust code can only name its crate's *direct* dependencies, so
 //!    `tokio::net::TcpStream`, `sqlx::query`, `hyper_util::client`, `rand::thread_rng` or
 //!    `effects_real::World` are unresolved names there: a compile error, whatever the binary links in. Cargo's
-//!    feature unification cannot undo this, which is why the production implementations are a separate crate
-//!    rather than a `real` feature here (a feature switched on by the binary would be on for the handlers too).
-//!    Shown by `tests/ui/fail/*.rs` (trybuild).
-//! 2. **Clippy (lint level).** `std` is always available, so `std::time::SystemTime::now()`, `std::fs`,
-//!    `std::net`, `std::env`, `std::thread::sleep` and `Instant::now()` compile anywhere. Copy
-//!    [`HANDLER_CLIPPY_TOML`] into the handler crate's directory as `clippy.toml` (clippy reads the package
-//!    directory's file first, so the production crates keep theirs) and CI's
-//!    `cargo clippy --workspace -- -D warnings` refuses them. Shown by `tests/escape.rs`, which runs clippy on a
-//!    fixture handler crate.
+//!    feature unification cannot undo this: the production implementations are a separate crate rather than a
+//!    `real` feature here, and the IO-free crates a handler may name re-export no crate whole — typed-ids offers
+//!    `typed_ids::uuid::{Uuid, Version}` and, for its `id!` macro, only trait vocabulary (`Serialize`,
+//!    `sqlx::Type`, `ToSchema`, ...), so `typed_ids::__private::axum` or `typed_ids::uuid::Timestamp` stay
+//!    unresolved even when a sibling crate switches every feature on. Shown by `tests/ui/fail/*.rs` (trybuild)
+//!    and by the `unreachable-handler` fixture of `tests/escape.rs`.
+//! 2. **Clippy (lint level).** `std` is always available, so `std::fs`, `std::net`, `std::env`, `SystemTime`
+//!    compile anywhere. Copy [`HANDLER_CLIPPY_TOML`] into the handler crate's directory as `clippy.toml` (clippy
+//!    reads the package directory's file first, so the production crates keep theirs) and CI's
+//!    `cargo clippy --workspace -- -D warnings` refuses them. The list is derived from std's own API by
+//!    `tests/seal_list` (which fails when the installed std has a way out the list lacks) and tried from outside
+//!    by `tests/escape.rs`, with one refused case per family and a clean handler that must pass untouched.
 //!
-//! **Limits**, honestly: the lint level is only as strong as CI running clippy with `-D warnings`; `#[allow]` in
-//! the source or a `build.rs` defeats it, so review those in handler crates. `unsafe` code and FFI could escape
-//! anything (the workspace forbids `unsafe_code`). A dependency of the handler crate that itself does IO (say a
-//! crate that reads env vars on its own) is not caught: keep the handler crate's dependency list short and IO-free.
-//! `HashMap` iteration order is random per process; it is listed in the clippy file because handlers should use
-//! `BTreeMap` wherever order reaches an output — a deterministic trace needs that.
+//! What the clippy list refuses, by family (whole types where clippy allows it, so a type is refused wherever it
+//! is named, and every method of it, so a value reached without naming it — `UNIX_EPOCH.elapsed()` — is too):
+//!
+//! - **the clock**: `SystemTime`, `Instant` (read time through [`Effects::clock`]);
+//! - **the disk**: everything in `std::fs`, `std::os::{unix,linux}::fs`, `std::os::fd`, `std::path::absolute`,
+//!   and the `Path`/`PathBuf` methods that ask the file system (`exists`, `metadata`, `read_dir`, ...);
+//! - **the network**: `TcpStream`, `TcpListener`, `UdpSocket`, `ToSocketAddrs` (a DNS lookup),
+//!   `std::net::hostname`, `std::os::unix::net`, `std::os::linux::net`; addresses stay usable as values;
+//! - **the environment**: everything in `std::env`, and `io::Error::last_os_error`;
+//! - **processes and threads**: everything in `std::process`, `std::thread` and their `std::os` extensions;
+//! - **the standard streams**: `stdin`/`stdout`/`stderr`, pipes, `print!`, `println!`, `eprint!`,
+//!   `eprintln!`, `dbg!` (log through [`Effects::events`]): reading stdin is input the seed does not fix, and
+//!   writing stdout is output outside the trace that can block or fail;
+//! - **per-process values**: `std::backtrace` (addresses, `RUST_BACKTRACE`), `std::random`;
+//! - **hash order**: std's `HashMap`, `HashSet` and `RandomState` by name, and the `RandomState` constructors
+//!   (`HashMap::new`, ...): their iteration order changes from process to process. Use `BTreeMap`/`BTreeSet`
+//!   where order reaches an output, or [`collections::HashMap`]/[`collections::HashSet`], the same std types
+//!   with a fixed hasher, whose order is the same in every process (`tests/determinism.rs` shows a handler
+//!   iterating one gives byte-identical traces in separate processes);
+//! - **global mutable state**: `thread_local!`, panic hooks, and the `const` constructors of every `std::sync`
+//!   type (`AtomicU64::new`, `Mutex::new`, `OnceLock::new`, `LazyLock::new`, ...). A `static` can only be built
+//!   by a `const` constructor, so this refuses a `static` counter, lock or cell — state that one run would leave
+//!   to the next in the same process, so two runs with one seed would differ — while a handler keeps using a
+//!   *local* atomic or lock built with `Default::default()` or `From` (the shop shares a hit/miss flag with a
+//!   `Send` closure that way). The deprecated `ATOMIC_*_INIT`/`ONCE_INIT` constants are refused by rustc's
+//!   `deprecated` lint under `-D warnings`. Immutable statics and constants are fine;
+//! - **uuid's own constructors** (`Uuid::new_v4`, `now_v7`, `now_v6`, `now_v1`), which exist when any crate in
+//!   the build turns on uuid's `v4`/`v7` features: make IDs with [`Effects::new_id`].
+//!
+//! **What it cannot cover, and how a reviewer spots each:**
+//!
+//! - *`#[allow]`/`#[expect]` of a `clippy::disallowed_*` lint* (or `-A` in CI's clippy flags): grep handler
+//!   crates for `disallowed_` and CI for the clippy invocation; a clippy.toml missing from a handler crate is
+//!   the same hole (compare it with [`HANDLER_CLIPPY_TOML`]; `tests/seal_list` does for the shop's).
+//! - *A dependency that does IO on its own* (a crate that reads an env var, opens a file, seeds a `HashMap`
+//!   randomly or hands out one): clippy lints the handler's code, not its dependencies'. Keep the handler
+//!   crate's `[dependencies]` short and IO-free; review every addition to it (`cargo tree -p <handler>`).
+//! - *`unsafe` code*: FFI (`extern "C" { fn time(..) }`), `static mut`, raw pointers and CPU intrinsics reach
+//!   anything. clippy.toml cannot set lint levels, so the handler crate must carry `#![forbid(unsafe_code)]`
+//!   (the workspace's `[workspace.lints]` do for the shop): grep for `unsafe` and check the crate root.
+//! - *A `build.rs` or a proc macro of the handler crate*: they run at build time with full access; a handler
+//!   crate has neither (look for `build =`/`build.rs` and `proc-macro = true`).
+//! - *Addresses*: formatting a pointer (`{:p}`) or casting one to an integer yields a per-process value
+//!   (ASLR) that clippy cannot see; the sandbox's separate-process determinism test is what catches it.
+//! - *Compile-time inputs* (`env!`, `include_str!`): fixed when the crate builds, the same for every run.
 
 mod cache;
 mod clock;
+pub mod collections;
 mod events;
 pub mod health;
 pub mod memory;

@@ -1,8 +1,12 @@
 //! The determinism proof: one scenario touching every capability, run 100 times with one seed, gives
-//! byte-identical traces; another seed gives another trace.
+//! byte-identical traces, and so does the same scenario in separate processes (this test binary started again:
+//! std's `HashMap` hasher, ASLR and the like change between processes, not within one); another seed gives
+//! another trace.
 
+use std::process::Command;
 use std::time::Duration;
 
+use effects::collections::HashMap;
 use effects::sandbox::{CacheFault, Sandbox, Schedule};
 use effects::{
     Cache, Clock, Effects, Events, Method, Outbound, OutboundError, Random, Record, Request, Response, Store,
@@ -90,6 +94,20 @@ async fn checkout<E: Effects>(fx: &E, sku: &str) -> Result<Order, CheckoutError>
     Ok(order)
 }
 
+/// Sums sales per SKU in a hash map and reports them in the map's order: through `effects::collections`, whose
+/// fixed hasher gives the same order in every process (std's `HashMap::new()` would not, and is banned).
+async fn report_sales<E: Effects>(fx: &E, orders: &[Order]) {
+    let mut sales: HashMap<&str, u64> = HashMap::default();
+    for order in orders {
+        *sales.entry(order.sku.as_str()).or_default() += order.total;
+    }
+    for (sku, total) in &sales {
+        fx.events().counter("sales_total", vec![("sku", (*sku).to_owned())], *total);
+    }
+    let skus: Vec<&str> = sales.keys().copied().collect();
+    fx.events().info("sales reported", vec![("skus", skus.join(","))]);
+}
+
 /// The scenario: seed data, a few checkouts with faults along the way; returns the full trace plus outcomes.
 fn scenario(seed: u64) -> String {
     let fx = Sandbox::new(seed);
@@ -107,6 +125,12 @@ fn scenario(seed: u64) -> String {
             outcomes.push_str(&format!("round {round}: {result:?}\n"));
             fx.clock().sleep(Duration::from_secs(1)).await;
         }
+        let orders: Vec<Order> = ["lamp", "desk", "chair", "shelf", "rug", "vase", "clock", "stool"]
+            .iter()
+            .zip(1..)
+            .map(|(sku, n)| Order { id: format!("o{n}"), sku: (*sku).into(), total: n * 100, at: 0 })
+            .collect();
+        report_sales(&fx, &orders).await;
     });
     format!("{}--\n{outcomes}", fx.trace())
 }
@@ -123,6 +147,38 @@ fn same_seed_gives_byte_identical_traces_100_times() {
         assert!(first.contains(needle), "trace lacks {needle:?}:\n{first}");
     }
     assert!(first.contains("OutOfStock"), "the third checkout must run out of stock:\n{first}");
+    assert_eq!(first.matches("sales_total").count(), 8, "every SKU's sales are reported:\n{first}");
+}
+
+/// Set in the child processes of the test below: they print the scenario's trace instead of checking it.
+const CHILD: &str = "EFFECTS_DETERMINISM_CHILD_SEED";
+
+/// The child's side of the test below (does nothing unless started by it).
+#[test]
+fn print_trace_for_parent_process() {
+    if let Ok(seed) = std::env::var(CHILD) {
+        print!("<<trace\n{}trace>>", scenario(seed.parse().expect("the seed is a number")));
+    }
+}
+
+#[test]
+fn same_seed_gives_byte_identical_traces_in_separate_processes() {
+    let here = scenario(1);
+    for process in 1..=3 {
+        let output = Command::new(std::env::current_exe().expect("the test binary's path"))
+            .args(["--exact", "print_trace_for_parent_process", "--nocapture", "--test-threads", "1"])
+            .env(CHILD, "1")
+            .output()
+            .expect("the test binary starts again");
+        assert!(output.status.success(), "child process {process} failed: {output:?}");
+        let stdout = String::from_utf8(output.stdout).expect("the trace is UTF-8");
+        let trace = stdout
+            .split_once("<<trace\n")
+            .and_then(|(_, rest)| rest.split_once("trace>>"))
+            .map(|(trace, _)| trace)
+            .unwrap_or_else(|| panic!("child process {process} printed no trace:\n{stdout}"));
+        assert!(trace == here, "process {process} with seed 1 diverged:\n{trace}\n--- this process ---\n{here}");
+    }
 }
 
 #[test]

@@ -76,4 +76,17 @@ pub use generate::{Clock, FixedClock, RandomSource, UuidId, uuid_v4, uuid_v4_fro
 pub use id::{Id, SerdeForm};
 pub use repr::Repr;
 pub use short_str::{MAX_SHORT_STR, ShortStr};
-pub use uuid;
+
+/// The `uuid` items this crate's API uses: [`Uuid`](uuid::Uuid) (a representation for [`id!`]) and its
+/// [`Version`].
+///
+/// Not the whole `uuid` crate: which of uuid's constructors exist depends on features that any crate in the
+/// build can turn on (`v4`, `v7`), and those that read the system clock or OS randomness (`Uuid::new_v4`,
+/// `Uuid::now_v7`) must stay out of reach of code that makes IDs only from an injected [`Clock`] and
+/// [`RandomSource`]. `Uuid` itself still has them as inherent methods when the features are on; the handler
+/// clippy list of the `effects` crate bans them.
+///
+/// [`Version`]: uuid::Version
+pub mod uuid {
+    pub use ::uuid::{Uuid, Version};
+}

@@ -3,14 +3,51 @@
 
 use core::fmt;
 
-#[cfg(feature = "axum")]
-pub use axum;
+// The items the expansion names, and nothing else. A handler crate can name anything public here, and the
+// features that switch these on are unified across the build (a sibling crate turning on `sqlx` turns it on for
+// the handlers too), so re-exporting whole crates would hand handlers `sqlx::SqliteConnection`, `axum::serve` or
+// whatever else those crates offer. What is here is trait vocabulary: nothing that opens, reads or runs anything.
+// (A clippy ban on `typed_ids::__private` itself cannot do this: clippy lints the `id!` expansion inside the
+// caller's crate, so it would refuse every ID type.)
+
+/// serde's traits, for the `Serialize`/`Deserialize` impls.
 #[cfg(feature = "serde")]
-pub use serde;
+pub mod serde {
+    pub use ::serde::{Deserialize, Deserializer, Serialize, Serializer};
+}
+
+/// sqlx's traits, for the `Type`/`Encode`/`Decode` impls. No database type, connection or query: a handler that
+/// can name `Database` still has no database to name.
 #[cfg(feature = "sqlx")]
-pub use sqlx;
+pub mod sqlx {
+    pub use ::sqlx::{Database, Decode, Encode, Type};
+
+    /// sqlx's `encode` items the expansion names.
+    pub mod encode {
+        pub use ::sqlx::encode::IsNull;
+    }
+
+    /// sqlx's `error` items the expansion names.
+    pub mod error {
+        pub use ::sqlx::error::BoxDynError;
+    }
+}
+
+/// utoipa's traits and schema types, for the `ToSchema` impls.
 #[cfg(feature = "utoipa")]
-pub use utoipa;
+pub mod utoipa {
+    pub use ::utoipa::{PartialSchema, ToSchema};
+
+    /// utoipa's `openapi` items the expansion names.
+    pub mod openapi {
+        pub use ::utoipa::openapi::RefOr;
+
+        /// utoipa's `openapi::schema` items the expansion names.
+        pub mod schema {
+            pub use ::utoipa::openapi::schema::Schema;
+        }
+    }
+}
 
 pub use crate::error::Reason;
 #[cfg(feature = "serde")]
