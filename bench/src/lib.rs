@@ -1,8 +1,5 @@
-//! The load generator behind `memc bench` and the peer comparison (`cargo bench -p memkit-bench --bench peers`).
-//!
-//! A [`Target`] is anything that can get and set: this crate's client, a peer crate, or the raw pipelined probe.
-//! [`run`] drives one with a [`Workload`] from many tasks, checks every value read against what the key space
-//! holds (a fast wrong answer counts as an error), and reports throughput, latency percentiles and CPU time.
+//! The peer comparison's harness (`cargo bench -p memkit-bench --bench peers`): the load generator of `memc bench`
+//! ([`memcache_cli::load`], re-exported here) plus the raw pipelined [`probe`], which only the comparison uses.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), String> {
@@ -14,16 +11,5 @@
 //! # Ok(()) }
 //! ```
 
-mod blocking;
-mod cpu;
-mod keyspace;
-pub mod ours;
+pub use memcache_cli::load::*;
 pub mod probe;
-mod report;
-mod runner;
-
-pub use blocking::{BlockingSession, BlockingTarget, run_blocking};
-pub use cpu::cpu_time;
-pub use keyspace::KeySpace;
-pub use report::Report;
-pub use runner::{Session, Target, Workload, WorkloadKind, populate, run};

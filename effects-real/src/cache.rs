@@ -7,7 +7,9 @@ use std::sync::Arc;
 use effects::memory::{MemoryCache, MemoryCacheConfig};
 use effects::{Cache, CacheError, Cacheable, CasToken, StoreOutcome};
 
-use crate::{MemcachedCache, SystemClock};
+#[cfg(feature = "memcached")]
+use crate::MemcachedCache;
+use crate::SystemClock;
 
 /// The embedded cache: `effects`' [`MemoryCache`] on the system clock — the same code the sandbox runs and the
 /// contract suite holds to memcached, so the embedded default and the tests cannot disagree. It is one mutex over
@@ -27,7 +29,8 @@ pub fn in_process_cache(config: MemoryCacheConfig) -> InProcessCache {
 /// The [`World`](crate::World)'s cache: one type for both deployments.
 #[derive(Debug)]
 pub enum WorldCache {
-    /// Real memcached.
+    /// Real memcached (feature `memcached`).
+    #[cfg(feature = "memcached")]
     Memcached(MemcachedCache),
     /// In process, when no memcached is configured.
     InProcess(InProcessCache),
@@ -36,6 +39,7 @@ pub enum WorldCache {
 macro_rules! delegate {
     ($self:ident, $c:ident => $call:expr) => {
         match $self {
+            #[cfg(feature = "memcached")]
             WorldCache::Memcached($c) => $call.await,
             WorldCache::InProcess($c) => $call.await,
         }

@@ -12,6 +12,11 @@
 //! Only the binary depends on this crate; handler crates depend on `effects` alone, so they cannot name anything
 //! here (see the `effects` crate docs for why this is a separate crate and not a feature).
 //!
+//! Features, all on by default: `sqlite` ([`SqliteStore`], sqlx), `http` ([`HyperOutbound`], hyper's client) and
+//! `memcached` ([`MemcachedCache`], `memcache-client`). [`World`] needs `sqlite` and `http`; without `memcached` its
+//! cache is always the in-process one. A program that assembles its own `Effects` from some of the parts can turn
+//! the rest off (`default-features = false, features = [...]`).
+//!
 //! ```
 //! use effects::{Cache, Effects};
 //! use effects_real::{World, WorldConfig};
@@ -28,29 +33,41 @@
 mod cache;
 mod clock;
 mod events;
+#[cfg(feature = "memcached")]
 mod memcached;
+#[cfg(feature = "http")]
 mod outbound;
 mod random;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 use std::sync::Arc;
+#[cfg(all(feature = "sqlite", feature = "http"))]
 use std::time::Duration;
 
 pub use cache::{InProcessCache, WorldCache, in_process_cache};
 pub use clock::SystemClock;
+#[cfg(all(feature = "sqlite", feature = "http"))]
 use effects::memory::MemoryCacheConfig;
+#[cfg(all(feature = "sqlite", feature = "http"))]
 use effects::{DecodePolicy, Effects, StoreError};
 pub use events::TracingEvents;
+#[cfg(feature = "memcached")]
 pub use memcached::MemcachedCache;
+#[cfg(feature = "http")]
 pub use outbound::HyperOutbound;
 pub use random::OsRandom;
+#[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteStore, SqliteTx};
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 /// How to build a [`World`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WorldConfig {
-    /// memcached servers (`host:port[,host:port...]`); `None` uses the in-process cache.
+    /// memcached servers (`host:port[,host:port...]`); `None` uses the in-process cache. Feature `memcached`.
+    #[cfg(feature = "memcached")]
     pub memcached: Option<String>,
     /// The SQLite database URL. Default `sqlite::memory:`.
     pub database_url: String,
@@ -60,9 +77,11 @@ pub struct WorldConfig {
     pub cache_policy: DecodePolicy,
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 impl Default for WorldConfig {
     fn default() -> Self {
         Self {
+            #[cfg(feature = "memcached")]
             memcached: None,
             database_url: "sqlite::memory:".into(),
             outbound_timeout: Duration::from_secs(10),
@@ -71,8 +90,10 @@ impl Default for WorldConfig {
     }
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 impl WorldConfig {
     /// This configuration with memcached at `servers`.
+    #[cfg(feature = "memcached")]
     #[must_use]
     pub fn memcached(mut self, servers: impl Into<String>) -> Self {
         self.memcached = Some(servers.into());
@@ -87,11 +108,13 @@ impl WorldConfig {
     }
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 /// Why a [`World`] could not be built.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorldError {
     /// The memcached configuration is invalid.
+    #[cfg(feature = "memcached")]
     #[error("memcached: {0}")]
     Cache(#[from] memcache_client::Error),
     /// The database could not be opened.
@@ -99,6 +122,7 @@ pub enum WorldError {
     Store(#[from] StoreError),
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 #[derive(Debug)]
 struct Parts {
     clock: SystemClock,
@@ -111,23 +135,28 @@ struct Parts {
 
 /// The production [`Effects`]: real time, real randomness, real memcached (or the in-process cache), SQLite, HTTP,
 /// tracing and metrics. Cheap to clone; pass it as axum state.
+#[cfg(all(feature = "sqlite", feature = "http"))]
 #[derive(Debug, Clone)]
 pub struct World {
     parts: Arc<Parts>,
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 impl World {
     /// Builds the world from `config`: creates the memcached client (it connects lazily) and opens the database.
     ///
     /// # Errors
     /// [`WorldError::Cache`] for bad memcached addresses; [`WorldError::Store`] if the database cannot be opened.
     pub async fn connect(config: &WorldConfig) -> Result<Self, WorldError> {
+        #[cfg(feature = "memcached")]
         let cache = match &config.memcached {
             Some(servers) => WorldCache::Memcached(
                 MemcachedCache::new(memcache_client::Client::new(servers)?).with_policy(config.cache_policy),
             ),
             None => WorldCache::InProcess(in_process_cache(MemoryCacheConfig::default().policy(config.cache_policy))),
         };
+        #[cfg(not(feature = "memcached"))]
+        let cache = WorldCache::InProcess(in_process_cache(MemoryCacheConfig::default().policy(config.cache_policy)));
         let store = SqliteStore::connect(&config.database_url).await?;
         Ok(Self::from_parts(cache, store, HyperOutbound::new(config.outbound_timeout)))
     }
@@ -139,6 +168,7 @@ impl World {
     }
 }
 
+#[cfg(all(feature = "sqlite", feature = "http"))]
 impl Effects for World {
     type Clock = SystemClock;
     type Random = OsRandom;

@@ -1,9 +1,9 @@
-//! `memc bench`: the load generator of `memkit-bench` driving this crate's client.
+//! `memc bench`: the load generator of [`memcache_cli::load`] driving this crate's client.
 
 use std::time::Duration;
 
-use memkit_bench::ours::Ours;
-use memkit_bench::{Workload, WorkloadKind};
+use memcache_cli::load::ours::Ours;
+use memcache_cli::load::{Workload, WorkloadKind};
 
 use crate::exit::{Failure, Outcome};
 
@@ -49,7 +49,7 @@ pub(crate) async fn run(servers: &str, args: &BenchArgs) -> Result<Outcome, Fail
         duration: secs(args.secs)?,
         seed: 42,
     };
-    let report = memkit_bench::run(&target, &workload).await.map_err(Failure::connection)?;
+    let report = memcache_cli::load::run(&target, &workload).await.map_err(Failure::connection)?;
     print!("{}", report.human());
     println!("{}", report.summary_line());
     if report.errors() > 0 {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::{Credentials, Error, TlsConfig};
+#[cfg(feature = "tls")]
+use crate::TlsConfig;
+use crate::{Credentials, Error};
 
 /// Which protocol the client speaks for item commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,7 +96,8 @@ pub struct Config {
     /// The longest wait between connect attempts. Default 2 s.
     pub reconnect_backoff_max: Duration,
     /// Speak TLS to every TCP server (memcached started with `-Z`). Default `None`: plain TCP. The handshake counts
-    /// towards [`Config::connect_timeout`]; a refused one fails with [`Error::Tls`].
+    /// towards [`Config::connect_timeout`]; a refused one fails with [`Error::Tls`]. Feature `tls` (on by default).
+    #[cfg(feature = "tls")]
     pub tls: Option<TlsConfig>,
     /// Authenticate every new connection with memcached's ASCII auth (servers started with `-Y authfile`) before
     /// it carries any request; over TLS when [`Config::tls`] is set. Default `None`. The exchange counts towards
@@ -118,6 +121,7 @@ impl Default for Config {
             retry_interval: Duration::from_secs(2),
             reconnect_backoff: Duration::from_millis(50),
             reconnect_backoff_max: Duration::from_secs(2),
+            #[cfg(feature = "tls")]
             tls: None,
             auth: None,
         }

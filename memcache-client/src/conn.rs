@@ -41,6 +41,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Duration, Instant};
+#[cfg(feature = "tls")]
 use tokio_rustls::client::TlsStream;
 
 use crate::Error;
@@ -221,6 +222,7 @@ async fn run(
                 let (mut r, mut w) = unix.split();
                 serving.serve(&mut r, &mut w, &mut rx, &mut marked_down).await
             }
+            #[cfg(feature = "tls")]
             Ok(Stream::Tls(tls)) => {
                 // `serve` shuts the write half down, which sends TLS close_notify before the TCP FIN.
                 let (mut r, mut w) = tokio::io::split(*tls);
@@ -249,6 +251,7 @@ enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
     // Boxed: a rustls connection is a few KiB, the other variants a file descriptor.
+    #[cfg(feature = "tls")]
     Tls(Box<TlsStream<TcpStream>>),
 }
 
@@ -266,12 +269,10 @@ async fn establish(addr: &ServerAddr, config: &Config, server: &str) -> Result<S
                 .with_interval(KEEPALIVE_INTERVAL)
                 .with_retries(KEEPALIVE_PROBES);
             socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive).map_err(connect_error)?;
-            match &config.tls {
-                Some(tls) => Stream::Tls(Box::new(tls.handshake(host, tcp, server).await?)),
-                None => Stream::Tcp(tcp),
-            }
+            over_tls_if_configured(tcp, host, config, server).await?
         }
         Endpoint::Unix(path) => {
+            #[cfg(feature = "tls")]
             if config.tls.is_some() {
                 // memcached serves TLS on TCP listeners only.
                 return Err(Error::Tls {
@@ -286,6 +287,7 @@ async fn establish(addr: &ServerAddr, config: &Config, server: &str) -> Result<S
         let authenticated = match &mut stream {
             Stream::Tcp(s) => credentials.authenticate(s, server).await,
             Stream::Unix(s) => credentials.authenticate(s, server).await,
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => credentials.authenticate(s.as_mut(), server).await,
         };
         if let Err(error) = authenticated {
@@ -296,11 +298,27 @@ async fn establish(addr: &ServerAddr, config: &Config, server: &str) -> Result<S
     Ok(stream)
 }
 
+/// The TLS handshake on `tcp` when [`Config::tls`] is set; `tcp` as it is otherwise.
+#[cfg(feature = "tls")]
+async fn over_tls_if_configured(tcp: TcpStream, host: &str, config: &Config, server: &str) -> Result<Stream, Error> {
+    match &config.tls {
+        Some(tls) => Ok(Stream::Tls(Box::new(tls.handshake(host, tcp, server).await?))),
+        None => Ok(Stream::Tcp(tcp)),
+    }
+}
+
+/// Without the `tls` feature there is no TLS to speak: `tcp` as it is.
+#[cfg(not(feature = "tls"))]
+async fn over_tls_if_configured(tcp: TcpStream, _host: &str, _config: &Config, _server: &str) -> Result<Stream, Error> {
+    Ok(Stream::Tcp(tcp))
+}
+
 /// Closes a stream that will never carry a request (after refused auth): close_notify and FIN, errors ignored.
 async fn shutdown(stream: &mut Stream) {
     let _ = match stream {
         Stream::Tcp(s) => s.shutdown().await,
         Stream::Unix(s) => s.shutdown().await,
+        #[cfg(feature = "tls")]
         Stream::Tls(s) => s.shutdown().await,
     };
 }

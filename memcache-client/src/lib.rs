@@ -1,5 +1,33 @@
 //! A pipelined, tokio-based [memcached](https://memcached.org) client.
 //!
+//! ```no_run
+//! use memcache_client::{Client, StoreOptions};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), memcache_client::Error> {
+//!     let client = Client::new("127.0.0.1:11211")?;
+//!     client.set("greeting", "hello", StoreOptions::default().ttl(60)).await?;
+//!     let item = client.get("greeting").await?.expect("just stored");
+//!     assert_eq!(item.value, "hello");
+//!
+//!     assert_eq!(client.incr("visits", 1).await?, None); // absent: a value, not an error
+//!     Ok(())
+//! }
+//! ```
+//!
+//! That is the whole program, given `tokio = { version = "1", features = ["macros", "rt-multi-thread"] }` beside
+//! this crate in `Cargo.toml` and a memcached to talk to (`memcached -p 11211 &`). The crate's `examples/` go
+//! further; each runs with `cargo run -p memcache-client --example NAME` against `MEMCACHED_SERVERS` (default
+//! `127.0.0.1:11211`), and the integration tests run every one of them:
+//!
+//! | example | shows |
+//! |---|---|
+//! | `one_server` | store, read, count, delete; misses and `NOT_STORED` as values |
+//! | `many_servers` | weighted servers (`HOST:PORT:WEIGHT`), ketama placement, ejecting a failing server ([`Config`]) |
+//! | `multi_get` | [`Client::get_many`]: one round trip per server, a result or an error per key ([`MultiGet`]) |
+//! | `typed` | serde values that carry their schema ([`Client::typed`]), read-through [`TypedClient::get_or_compute`] |
+//! | `tls` | TLS to `memcached -Z` ([`Config::tls`], `MEMCACHED_TLS_CA`) |
+//!
 //! - [`Client`]: cheap to clone, `Send + Sync`; an async method for every command. It speaks the meta protocol
 //!   (`mg`, `ms`, ...) on the hot path, which memcached answers in batches, and the classic text protocol when
 //!   [`Config::protocol`] says so, for servers older than 1.6.
@@ -25,20 +53,19 @@
 //!   every connection authenticates before it carries a request ([`Error::Tls`], [`Error::AuthFailed`]).
 //! - [`proto`] is the sans-IO codec underneath, usable on its own.
 //!
-//! ```no_run
-//! use memcache_client::{Client, StoreOptions};
+//! ## Features
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), memcache_client::Error> {
-//! let client = Client::new("127.0.0.1:11211")?;
-//! client.set("greeting", "hello", StoreOptions::default().ttl(60)).await?;
-//! let item = client.get("greeting").await?.expect("just stored");
-//! assert_eq!(item.value, "hello");
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `tls` | yes | [`Config::tls`] and `TlsConfig`: rustls with the `ring` provider |
+//! | `bincode` | yes | the `Bincode` codec, the default of [`Client::typed`] (without it, [`Client::typed_with`] and another codec) |
+//! | `metrics` | yes | the `memcache_typed_rejected_total` counter, through the `metrics` facade |
+//! | `postcard` | no | the `Postcard` codec, the maintained alternative to bincode |
 //!
-//! assert_eq!(client.incr("visits", 1).await?, None); // absent: a value, not an error
-//! # Ok(())
-//! # }
-//! ```
+//! `default-features = false` leaves the client over plain TCP and Unix sockets, typed values with a codec of your
+//! own choosing, and no rustls, ring, bincode or metrics in the build.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
 mod client;
@@ -51,6 +78,7 @@ mod multi;
 mod pool;
 pub mod proto;
 mod ring;
+#[cfg(feature = "tls")]
 mod tls;
 pub mod typed;
 
@@ -79,5 +107,6 @@ pub use error::Error;
 pub use items::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
 pub use multi::MultiGet;
+#[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 pub use typed::{Cacheable, DecodePolicy, TypedClient};

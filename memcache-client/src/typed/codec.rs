@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 /// collections can be open at once is fixed by `T`'s nesting, not by the input. Found by the `envelope` fuzz
 /// target (`fuzz/`), which checks this bound.
 pub trait Codec: Send + Sync + 'static {
-    /// The id stored in the envelope. 1 and 2 are taken by [`Bincode`] and [`Postcard`].
+    /// The id stored in the envelope. 1 and 2 are taken by [`Bincode`] and `Postcard` (feature `postcard`).
     const ID: u8;
     /// A human-readable name for errors.
     const NAME: &'static str;
@@ -32,10 +32,12 @@ pub trait Codec: Send + Sync + 'static {
     fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String>;
 }
 
-/// bincode 2 in serde mode with its standard (varint) configuration: the default codec.
+/// bincode 2 in serde mode with its standard (varint) configuration: the default codec (feature `bincode`, on by
+/// default; without it this type exists, so [`TypedClient`](super::TypedClient)'s default codec parameter keeps its
+/// meaning, but it is not a [`Codec`]).
 ///
 /// bincode's maintainers stopped in 2025 and 3.0 is a deliberate compile error, so this crate pins `bincode = "2"`.
-/// It is compact and fast; [`Postcard`] (feature `postcard`) is the maintained alternative with a stable,
+/// It is compact and fast; `Postcard` (feature `postcard`) is the maintained alternative with a stable,
 /// documented wire format. Switching codecs is safe at any time: values written with the other codec are
 /// rejected ([`Error::UnexpectedCodec`](crate::Error::UnexpectedCodec)), never misread.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +51,7 @@ pub struct Bincode;
 /// of two, never refuses valid data, and caps what any input can make it allocate at 32 times its own length. The
 /// limit does not cover serde's preallocation for a sequence or map, which bincode's serde mode reports at the
 /// claimed length: serde caps that at 1 MiB per collection (see [`Codec`]).
+#[cfg(feature = "bincode")]
 macro_rules! bincode_decode_bounded {
     ($bytes:expr, $($shift:literal)*) => {{
         let bytes: &[u8] = $bytes;
@@ -64,8 +67,10 @@ macro_rules! bincode_decode_bounded {
 }
 
 /// A bincode writer that only counts.
+#[cfg(feature = "bincode")]
 struct Counter<'a>(&'a mut usize);
 
+#[cfg(feature = "bincode")]
 impl bincode::enc::write::Writer for Counter<'_> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
         *self.0 += bytes.len();
@@ -74,8 +79,10 @@ impl bincode::enc::write::Writer for Counter<'_> {
 }
 
 /// A bincode writer that appends to a `Vec` (without `std::io::Write`'s indirection).
+#[cfg(feature = "bincode")]
 struct Appender<'a>(&'a mut Vec<u8>);
 
+#[cfg(feature = "bincode")]
 impl bincode::enc::write::Writer for Appender<'_> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
         self.0.extend_from_slice(bytes);
@@ -83,6 +90,7 @@ impl bincode::enc::write::Writer for Appender<'_> {
     }
 }
 
+#[cfg(feature = "bincode")]
 fn finish<T>(result: Result<(T, usize), bincode::error::DecodeError>, len: usize) -> Result<T, String> {
     match result {
         Ok((value, used)) if used == len => Ok(value),
@@ -91,6 +99,7 @@ fn finish<T>(result: Result<(T, usize), bincode::error::DecodeError>, len: usize
     }
 }
 
+#[cfg(feature = "bincode")]
 impl Codec for Bincode {
     const ID: u8 = 1;
     const NAME: &'static str = "bincode2";

@@ -48,7 +48,7 @@
 mod codec;
 mod compute;
 pub mod envelope;
-#[cfg(test)]
+#[cfg(all(test, feature = "bincode"))]
 mod tests;
 
 use std::collections::HashMap;
@@ -96,7 +96,9 @@ impl<T, C> Clone for TypedClient<T, C> {
 }
 
 impl Client {
-    /// Typed access to `T` values with the default codec ([`Bincode`]) and policy ([`DecodePolicy::TreatAsMiss`]).
+    /// Typed access to `T` values with the default codec ([`Bincode`], feature `bincode`) and policy
+    /// ([`DecodePolicy::TreatAsMiss`]).
+    #[cfg(feature = "bincode")]
     pub fn typed<T: Cacheable>(&self) -> TypedClient<T, Bincode> {
         self.typed_with::<T, Bincode>()
     }
@@ -273,6 +275,7 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
 
 /// Counts and logs a rejected value.
 pub(crate) fn note_rejection(type_name: &'static str, error: &Error) {
+    #[cfg(feature = "metrics")]
     metrics::counter!("memcache_typed_rejected_total", "type" => type_name, "reason" => error.kind()).increment(1);
     tracing::warn!(type_name, reason = error.kind(), %error, "cached value rejected");
 }

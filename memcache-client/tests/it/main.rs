@@ -7,6 +7,7 @@ mod cancel;
 mod close;
 mod cluster;
 mod commands;
+mod examples;
 mod faults;
 mod injection;
 mod silent;

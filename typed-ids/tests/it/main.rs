@@ -1,11 +1,13 @@
 //! typed-ids integration tests: one binary, one module per area.
 
 mod cache_key;
+mod declare_and_use;
 mod generate;
 mod ids;
 mod layout;
 mod parse;
 mod props;
+mod uuid_generation;
 
 #[cfg(feature = "axum")]
 mod axum;

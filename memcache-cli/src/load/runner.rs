@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 
-use crate::{KeySpace, Report, cpu_time};
+use super::{KeySpace, Report, cpu_time};
 
 /// What each request does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

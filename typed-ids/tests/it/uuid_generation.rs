@@ -1,6 +1,7 @@
 //! UUID IDs are generated from an injected clock and random source.
 
 #![deny(warnings)]
+#![allow(unreachable_pub)]
 
 use typed_ids::{Clock, RandomSource, UuidId};
 
@@ -20,7 +21,8 @@ impl RandomSource for Zeros {
     }
 }
 
-fn main() {
+#[test]
+fn uuid_ids_come_from_the_injected_clock_and_random_source() {
     let a = OrderId::new_v7(&Frozen, &mut Zeros);
     let b = OrderId::new_v4(&mut Zeros);
     assert_ne!(a, b);

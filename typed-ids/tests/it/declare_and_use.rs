@@ -1,6 +1,9 @@
-//! Declarations with docs, derives, every repr and option; the explicit conversions.
+//! Declarations with docs, derives, every repr and option; the explicit conversions. Compiled as a user's code is
+//! (this is another crate than typed-ids), without a single warning.
 
 #![deny(warnings)]
+// The declarations are `pub`, as in a user's library; nothing in a test binary is reachable from outside.
+#![allow(unreachable_pub)]
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -49,7 +52,8 @@ fn generic<T: typed_ids::Id>(id: T) -> String {
 
 const FIRST: CustomerId = CustomerId::new(1);
 
-fn main() {
+#[test]
+fn declared_ids_convert_only_explicitly() {
     let customer = CustomerId::new(5);
     let _ = takes_customer(customer);
     let _ = takes_customer(customer); // Copy

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use memcache_client::{Client, Config, ServerAddr, StoreOptions};
 
-use crate::runner::{Session, Target};
+use super::runner::{Session, Target};
 
 /// `memcache-client`, shared by every task.
 #[derive(Debug, Clone)]

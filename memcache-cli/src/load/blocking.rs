@@ -1,6 +1,6 @@
 //! Drives a blocking (synchronous) client from OS threads, the way such a client is really used.
 //!
-//! The async [`run`](crate::run) would have to park a runtime thread on every blocking call, so a sync client gets
+//! The async [`run`](super::run) would have to park a runtime thread on every blocking call, so a sync client gets
 //! its own runner: one OS thread per session, each a plain loop. Key choice, checking and recording are the same
 //! [`Worker`] as the async runner's, so the two report the same way.
 
@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::runner::{Op, Worker};
-use crate::{KeySpace, Report, Workload, cpu_time};
+use super::runner::{Op, Worker};
+use super::{KeySpace, Report, Workload, cpu_time};
 
-/// One thread's connection to a blocking target: the sync twin of [`Session`](crate::Session).
+/// One thread's connection to a blocking target: the sync twin of [`Session`](super::Session).
 pub trait BlockingSession: Send + 'static {
     /// Reads one key.
     ///
@@ -45,7 +45,7 @@ pub trait BlockingTarget: Sync {
 }
 
 /// Runs `workload` against `target` from `workload.concurrency` OS threads: populates the key space, warms up,
-/// measures, and reports, exactly as [`run`](crate::run) does for async targets.
+/// measures, and reports, exactly as [`run`](super::run) does for async targets.
 ///
 /// # Errors
 /// When the target cannot open sessions or populate the key space, or a thread panics.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::runner::{Worker, Workload};
+use super::runner::{Worker, Workload};
 
 /// The measured outcome of one run.
 #[derive(Debug, Clone)]
