@@ -55,12 +55,12 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-pub use cache_schema::{Cacheable, DecodePolicy, fingerprint};
+pub use cache_schema::{Cacheable, DecodePolicy, SchemaError, fingerprint};
 #[cfg(feature = "postcard")]
 pub use codec::Postcard;
 pub use codec::{Bincode, Codec};
 pub use compute::ComputeOptions;
-pub use envelope::{ENVELOPE_FLAGS, Schema};
+pub use envelope::{ENVELOPE_FLAGS, Integrity, Schema};
 
 use crate::key::AsKey;
 use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
@@ -80,18 +80,27 @@ pub fn versioned_key<T: Cacheable>(id: impl Display) -> String {
 
 /// Typed access to one type's values through a [`Client`]: made by [`Client::typed`] or [`Client::typed_with`].
 ///
-/// Cheap to clone; the schema fingerprint is computed once, when the handle is made.
+/// Cheap to clone; the schema fingerprint is computed once, when the handle is made. If `T`'s shape cannot be
+/// traced, every call on the handle returns [`Error::Untraceable`] naming the type and the reason (see
+/// [`fingerprint`]): such a type is never cached without its check.
 #[derive(Debug)]
 pub struct TypedClient<T, C = Bincode> {
     client: Client,
-    schema: Schema,
+    schema: Result<Schema, SchemaError>,
     policy: DecodePolicy,
+    integrity: Integrity,
     _marker: PhantomData<fn() -> (T, C)>,
 }
 
 impl<T, C> Clone for TypedClient<T, C> {
     fn clone(&self) -> Self {
-        Self { client: self.client.clone(), schema: self.schema, policy: self.policy, _marker: PhantomData }
+        Self {
+            client: self.client.clone(),
+            schema: self.schema.clone(),
+            policy: self.policy,
+            integrity: self.integrity,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -103,8 +112,13 @@ impl Client {
 
     /// Typed access to `T` values with codec `C`.
     pub fn typed_with<T: Cacheable, C: Codec>(&self) -> TypedClient<T, C> {
-        let schema = Schema::of::<T>();
-        TypedClient { client: self.clone(), schema, policy: DecodePolicy::default(), _marker: PhantomData }
+        TypedClient {
+            client: self.clone(),
+            schema: Schema::of::<T>(),
+            policy: DecodePolicy::default(),
+            integrity: Integrity::default(),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -115,9 +129,19 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         self
     }
 
+    /// The same handle writing envelopes with or without a checksum ([`Integrity::Xxh3`] by default). Reads
+    /// verify every checksum they find either way.
+    pub fn with_integrity(mut self, integrity: Integrity) -> Self {
+        self.integrity = integrity;
+        self
+    }
+
     /// What this handle writes and expects to read.
-    pub fn schema(&self) -> &Schema {
-        &self.schema
+    ///
+    /// # Errors
+    /// [`Error::Untraceable`] if `T`'s shape could not be traced.
+    pub fn schema(&self) -> Result<&Schema, Error> {
+        self.schema.as_ref().map_err(|error| Error::Untraceable(error.clone()))
     }
 
     /// The untyped client underneath.
@@ -126,16 +150,16 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     }
 
     pub(crate) fn encode(&self, key: &[u8], value: &T) -> Result<Vec<u8>, Error> {
-        envelope::encode::<T, C>(&self.schema, key, value)
+        envelope::encode_with::<T, C>(self.schema()?, key, value, self.integrity)
     }
 
     pub(crate) fn decode(&self, key: &[u8], flags: u32, bytes: &[u8]) -> Result<T, Error> {
-        envelope::decode::<T, C>(&self.schema, key, flags, bytes)
+        envelope::decode::<T, C>(self.schema()?, key, flags, bytes)
     }
 
     /// Applies the policy to a rejected value read under `key` (with CAS `cas`, when known).
     async fn reject<K: AsKey + ?Sized>(&self, key: &K, cas: Option<Cas>, error: Error) -> Result<Option<T>, Error> {
-        note_rejection(self.schema.type_name, &error);
+        note_rejection(T::TYPE_NAME, &error);
         if self.policy == DecodePolicy::Strict {
             return Err(error);
         }
@@ -152,7 +176,8 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     ///
     /// # Errors
     /// Connection, timeout and server errors; under [`DecodePolicy::Strict`] also the rejection variants
-    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...).
+    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...). [`Error::Untraceable`] (under every policy)
+    /// if `T` has no schema fingerprint; this and every other call on the handle then send nothing.
     pub async fn get<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<T>, Error> {
         Ok(self.gets(key).await?.map(|(value, _)| value))
     }
@@ -162,6 +187,7 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// # Errors
     /// As [`TypedClient::get`].
     pub async fn gets<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<(T, Cas)>, Error> {
+        self.schema()?;
         let Some(item) = self.client.gets(key).await? else { return Ok(None) };
         let cas = item.cas.unwrap_or(Cas(0));
         match self.decode(key.key_bytes(), item.flags, &item.value) {
@@ -176,12 +202,13 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// absent, a miss.
     ///
     /// # Errors
-    /// As [`Client::get_many`]: only invalid input fails the whole call.
+    /// As [`Client::get_many`]: only invalid input (and [`Error::Untraceable`]) fails the whole call.
     pub async fn get_many<I>(&self, keys: I) -> Result<MultiGet<T>, Error>
     where
         I: IntoIterator,
         I::Item: AsKey + Send + Sync,
     {
+        self.schema()?;
         let (items, errors) = self.client.get_many(keys).await?.into_parts();
         let mut out = MultiGet { hits: HashMap::with_capacity(items.len()), errors };
         for (key, item) in items {
@@ -203,7 +230,8 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Stores `value` under `key` for `ttl` seconds (0: no expiry).
     ///
     /// # Errors
-    /// [`Error::Encode`], [`Error::InvalidKey`], [`Error::ValueTooLarge`], or what [`Client::set`] returns.
+    /// [`Error::Untraceable`], [`Error::Encode`], [`Error::InvalidKey`], [`Error::ValueTooLarge`], or what
+    /// [`Client::set`] returns.
     pub async fn set<K: AsKey + ?Sized>(&self, key: &K, value: &T, ttl: u32) -> Result<StoreOutcome, Error> {
         let bytes = self.encode(key.key_bytes(), value)?;
         self.client.set(key, bytes, self.options(ttl)).await
@@ -239,8 +267,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Deletes `key`; `true` if it existed.
     ///
     /// # Errors
-    /// As [`Client::delete`].
+    /// [`Error::Untraceable`], or as [`Client::delete`].
     pub async fn delete<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        self.schema()?;
         self.client.delete(key).await
     }
 
@@ -249,8 +278,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// serving the stale value. `true` if it existed. With the text protocol this deletes the key.
     ///
     /// # Errors
-    /// As [`Client::delete`].
+    /// [`Error::Untraceable`], or as [`Client::delete`].
     pub async fn invalidate<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        self.schema()?;
         if self.client.config().protocol != crate::Protocol::Meta {
             return self.client.delete(key).await;
         }
@@ -261,8 +291,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Sets the expiry of `key`; `true` if it exists.
     ///
     /// # Errors
-    /// As [`Client::touch`].
+    /// [`Error::Untraceable`], or as [`Client::touch`].
     pub async fn touch<K: AsKey + ?Sized>(&self, key: &K, ttl: u32) -> Result<bool, Error> {
+        self.schema()?;
         self.client.touch(key, ttl).await
     }
 

@@ -41,7 +41,7 @@ enum Kind {
 crate::cacheable!(Sample, "test.Sample", version = 7);
 
 fn schema() -> Schema {
-    Schema::of::<Sample>()
+    Schema::of::<Sample>().expect("Sample traces")
 }
 
 fn sample() -> impl Strategy<Value = Sample> {

@@ -12,3 +12,4 @@ mod injection;
 mod timeout;
 mod tls;
 mod typed;
+mod typed_schema;
