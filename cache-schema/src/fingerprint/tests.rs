@@ -110,6 +110,7 @@ fn validating_and_binary_types_trace_without_help() {
     #[derive(Serialize, Deserialize)]
     struct Counts {
         id: NonZeroU32,
+        key: uuid::Uuid,
         raw: Vec<u8>,
         by_name: HashMap<String, u32>,
         sorted: BTreeMap<u64, Vec<String>>,

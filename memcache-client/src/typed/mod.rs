@@ -22,6 +22,41 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## What the schema check covers
+//!
+//! The fingerprint is traced from `T`'s serde shape and its full Rust type (see [`fingerprint`] for the exact rules):
+//! a field added, removed, renamed, reordered or retyped, an enum variant changed anywhere, a generic argument
+//! changed, or the type moved to another module, is a [`Error::SchemaMismatch`] without any version bump. It cannot
+//! see a change of meaning with the same shape, nor serde attributes that alter the encoding but not the shape.
+//! A type it cannot trace fails closed: [`Client::typed`] still returns a handle, but every call on it returns
+//! [`Error::Untraceable`] naming the type and the reason (under every [`DecodePolicy`]; `get_or_compute` computes
+//! uncached), until the declaration gives samples or opts out in writing:
+//!
+//! ```
+//! use memcache_client::cacheable;
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// `Deserialize` only accepts "sku-<digits>": the tracer cannot make one up, so the declaration gives a sample.
+//! #[derive(Serialize, Deserialize, Clone)]
+//! #[serde(try_from = "String", into = "String")]
+//! struct Sku(u32);
+//! # impl TryFrom<String> for Sku { type Error = String;
+//! #     fn try_from(s: String) -> Result<Self, String> { s.strip_prefix("sku-").and_then(|n| n.parse().ok()).map(Sku).ok_or(s) } }
+//! # impl From<Sku> for String { fn from(s: Sku) -> String { format!("sku-{}", s.0) } }
+//! #[derive(Serialize, Deserialize)]
+//! struct Stock { sku: Sku, count: u32 }
+//! cacheable!(Stock, "shop.Stock", version = 1, samples = [Stock { sku: Sku(1), count: 0 }]);
+//! assert!(memcache_client::typed::Schema::of::<Stock>().is_ok());
+//! ```
+//!
+//! ## Integrity
+//!
+//! A handle writes envelope format 2 by default: the envelope followed by an XXH3-64 of it
+//! ([`Integrity::Xxh3`]), so a value damaged on its way (a buggy writer, a broken proxy) is [`Error::Corrupt`]
+//! rather than a record with altered fields. XXH3 was chosen over CRC32 by measurement, and kept on by default
+//! because its cost is small next to a round trip (BENCHMARKS.md). [`TypedClient::with_integrity`] turns it off
+//! for writing; readers verify every checksum they find and still read format 1.
+//!
 //! ## Versions during a deploy
 //!
 //! The envelope alone makes sharing a key across versions *safe*: a reader treats the other version's value as a
