@@ -70,7 +70,9 @@ pub fn traced<T: Cacheable>() -> Result<u64, SchemaError> {
     let result = match known {
         Some(known) => known,
         None => {
-            let computed = trace::<T>(&T::schema_samples());
+            // A `Deserialize` that panics on a placeholder value fails the trace, not the caller.
+            let computed = std::panic::catch_unwind(|| trace::<T>(&T::schema_samples()))
+                .unwrap_or_else(|_| Err("its Serialize or Deserialize panicked while being traced".to_owned()));
             if let Err(reason) = &computed {
                 // Loud once per type and process; every call still returns the error.
                 tracing::error!(

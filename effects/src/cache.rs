@@ -166,8 +166,9 @@ pub const MAX_RELATIVE_TTL: u32 = 60 * 60 * 24 * 30;
 /// item header, the same as `memcache_client::DEFAULT_MAX_VALUE_SIZE`.
 pub const DEFAULT_MAX_VALUE_SIZE: usize = 1024 * 1024 - 512;
 
-/// The bytes the client's envelope adds before the payload, not counting the type name.
-pub const ENVELOPE_HEADER: usize = 21;
+/// The bytes the client's envelope adds around the payload, not counting the type name: the 21-byte header and
+/// the 8-byte checksum the typed client writes by default (envelope format 2).
+pub const ENVELOPE_HEADER: usize = 21 + 8;
 
 /// Checks `key` the way memcached (and the client) do.
 ///

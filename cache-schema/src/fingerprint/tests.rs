@@ -260,3 +260,21 @@ fn fingerprints_are_pinned() {
     let pinned = [plain::<Product>().unwrap(), plain::<Kind>().unwrap(), plain::<String>().unwrap()];
     assert_eq!(pinned, [0xd193_d63b_3559_7e2e, 0x9eec_874a_7a0e_c16b, 0xffad_3aab_e2f0_654a], "{pinned:#x?}");
 }
+
+#[test]
+fn a_panicking_deserialize_is_an_error_not_a_panic() {
+    #[derive(Serialize)]
+    struct Boom;
+    impl<'de> Deserialize<'de> for Boom {
+        fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+            panic!("validation by panic")
+        }
+    }
+    crate::cacheable!(Boom, "test.Boom", version = 1);
+    match super::traced::<Boom>() {
+        Err(crate::SchemaError::Untraceable { type_name: "test.Boom", reason, .. }) => {
+            assert!(reason.contains("panicked"), "{reason}")
+        }
+        other => panic!("expected Untraceable, got {other:?}"),
+    }
+}
