@@ -4,7 +4,9 @@
 //! it meets: struct and field names in order, enum variants in order (every variant, nested enums included),
 //! tuple arities, and the primitive, option, sequence and map formats of every field, recursively. The fingerprint
 //! is a hash of that record together with the type's full Rust name (`std::any::type_name`, so
-//! `app::Entry<u64>` and `app::Entry<String>`, or `a::Item` and `b::Item`, never share one).
+//! `app::Entry<u64>` and `app::Entry<String>`, or `a::Item` and `b::Item`, never share one). When two different
+//! types inside one carry the same serde name (`a::Address` and `b::Address`, or `Entry<u64>` and `Entry<String>`
+//! as two fields), every container is named by its Rust type instead, so each keeps its own shape.
 //!
 //! **Why this mechanism.** Tracing `Deserialize` needs nothing from the user for most types and is the only way to
 //! see *every* enum variant (a sample value shows one). Where it cannot go on its own, the declaration helps:
@@ -31,13 +33,15 @@
 //! attributes that alter encoding but not the traced shape (`default`, `skip_serializing_if`, `with = ...`
 //! internals); a changed validation rule with the same shape. **What fails** (an error, never a silent pass):
 //! types using `deserialize_any` (`#[serde(untagged)]`, `flatten`, internally or adjacently tagged enums,
-//! self-describing values such as `serde_json::Value`), which the binary codecs cannot decode anyway; two
-//! *different* types with the same serde name inside one type (rename one with `#[serde(rename = "...")]`); a
-//! validating type declared without samples.
+//! self-describing values such as `serde_json::Value`), which the binary codecs cannot decode anyway; a
+//! validating type declared without samples; samples in which two *different* types inside one share a serde
+//! name (rename one with `#[serde(rename = "...")]`).
 //!
 //! The algorithm (the trace and the Rust type name as canonical JSON, the first 8 bytes of its MD5, little-endian)
 //! is part of the wire format: fingerprints travel in every stored envelope, so changing it turns every cached value
-//! into a miss (a [`SchemaMismatch`-style rejection], never a wrong decode).
+//! into a miss (a [`SchemaMismatch`-style rejection], never a wrong decode). Rust type names come from
+//! `std::any::type_name`, whose text rustc does not promise to keep: a toolchain upgrade may change fingerprints
+//! once, which readers see as misses, never as wrong values.
 //!
 //! [serde-reflection]: https://docs.rs/serde-reflection
 //! [`SchemaMismatch`-style rejection]: crate::DecodePolicy
@@ -117,19 +121,28 @@ fn trace<T: Serialize + DeserializeOwned>(samples: &[T]) -> Result<u64, String> 
 }
 
 fn trace_shape<T: Serialize + DeserializeOwned>(samples: &[T]) -> Result<Trace, String> {
-    match trace_rounds::<T>(&|| Ok((Tracer::new(config()), Samples::new()))) {
+    let plain = || Ok((Tracer::new(config()), Samples::new()));
+    match trace_rounds::<T>(&plain, false) {
         Ok(done) => Ok(done),
+        // Two different types under one serde name inside `T`: name each container by its Rust type instead. Only
+        // then, so the fingerprints of every other type do not depend on how rustc prints visitor types.
+        Err(serde_reflection::Error::Incompatible(..)) if samples.is_empty() => {
+            trace_rounds::<T>(&plain, true).map_err(|error| explain(&error, false))
+        }
         // A `deserialize_any` type cannot be decoded by the binary codecs, whatever the samples say.
         Err(error @ serde_reflection::Error::NotSupported(_)) => Err(explain(&error, false)),
         Err(error) if samples.is_empty() => Err(explain(&error, false)),
-        Err(_) => trace_rounds::<T>(&|| {
-            let mut tracer = Tracer::new(sampling(config()));
-            let mut recorded = Samples::new();
-            for sample in samples {
-                tracer.trace_value(&mut recorded, sample)?;
-            }
-            Ok((tracer, recorded))
-        })
+        Err(_) => trace_rounds::<T>(
+            &|| {
+                let mut tracer = Tracer::new(sampling(config()));
+                let mut recorded = Samples::new();
+                for sample in samples {
+                    tracer.trace_value(&mut recorded, sample)?;
+                }
+                Ok((tracer, recorded))
+            },
+            false,
+        )
         .map_err(|error| explain(&error, true)),
     }
 }
@@ -163,8 +176,9 @@ fn sampling(config: TracerConfig) -> TracerConfig {
 type Trace = (Option<Format>, Registry);
 type MakeTracer<'a> = dyn Fn() -> Result<(Tracer, Samples), serde_reflection::Error> + 'a;
 
-/// Traces `T` with tracers from `make` until every enum in it, nested ones included, is complete.
-fn trace_rounds<T: DeserializeOwned>(make: &MakeTracer<'_>) -> Result<Trace, serde_reflection::Error> {
+/// Traces `T` with tracers from `make` until every enum in it, nested ones included, is complete; with `renamed`,
+/// every container is named by its Rust type (see [`rename`]).
+fn trace_rounds<T: DeserializeOwned>(make: &MakeTracer<'_>, renamed: bool) -> Result<Trace, serde_reflection::Error> {
     // serde-reflection completes an enum by tracing it again after clearing its "incomplete" mark: it does that by
     // itself for a top-level enum only, and refuses to build the registry while an enum nested in `T` is incomplete
     // (`MissingVariants`, naming them). So do for the nested enums what it does for the top-level one: trace `T`
@@ -174,7 +188,11 @@ fn trace_rounds<T: DeserializeOwned>(make: &MakeTracer<'_>) -> Result<Trace, ser
         let (mut tracer, samples) = make()?;
         let mut root = None;
         for _ in 0..MAX_PASSES {
-            let (format, _values) = tracer.trace_type::<T>(&samples)?;
+            let format = if renamed {
+                tracer.trace_type_with_seed(&samples, rename::Seed::<T>::new())?.0
+            } else {
+                tracer.trace_type::<T>(&samples)?.0
+            };
             root = Some(format);
             // Every name is checked (which clears its mark), not just until the first incomplete one.
             let cleared = nested.iter().filter(|name| tracer.check_incomplete_enum(name).is_some()).count();
@@ -207,8 +225,8 @@ fn explain(error: &serde_reflection::Error, with_samples: bool) -> String {
         ),
         E::Incompatible(a, b) => format!(
             "two different shapes under one serde name ({a} and {b}): two types with the same name (in different \
-             modules, or two instantiations of one generic type) inside it; rename one with \
-             #[serde(rename = \"...\")]"
+             modules, or two instantiations of one generic type) inside it, which samples cannot tell apart; \
+             rename one with #[serde(rename = \"...\")]"
         ),
         E::UnknownFormatInContainer(name) => format!(
             "the samples leave part of {name} unknown: every Option in a sample must be Some and every collection \
@@ -242,5 +260,6 @@ fn digest(trace: &impl Serialize) -> Result<u64, String> {
     })
 }
 
+mod rename;
 #[cfg(test)]
 mod tests;

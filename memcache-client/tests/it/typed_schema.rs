@@ -91,6 +91,32 @@ mod two {
     cacheable!(Item, "test.Item", version = 1);
 }
 
+/// Two different types serde names `Item` (and two instantiations of `Entry`) inside one cached type.
+mod nested {
+    use super::*;
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    pub(crate) struct Order {
+        pub(crate) a: one::Item,
+        pub(crate) b: two::Item,
+        pub(crate) c: Entry<u64>,
+        pub(crate) d: Entry<String>,
+    }
+    cacheable!(Order, "test.Order", version = 1);
+}
+
+/// The same, with `Entry<String>` changed to `Entry<Vec<u8>>` and the version left alone.
+mod nested_changed {
+    use super::*;
+    #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+    pub(crate) struct Order {
+        pub(crate) a: one::Item,
+        pub(crate) b: two::Item,
+        pub(crate) c: Entry<u64>,
+        pub(crate) d: Entry<Vec<u8>>,
+    }
+    cacheable!(Order, "test.Order", version = 1);
+}
+
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(untagged)]
 enum Loose {
@@ -192,6 +218,21 @@ async fn generic_instantiations_and_same_named_types_reject_each_other() {
     mismatch(client.typed::<Entry<u32>>().with_policy(DecodePolicy::Strict).get("e").await, "test.Entry");
     assert_eq!(client.typed::<Entry<u32>>().get("e").await.unwrap(), None);
     assert_eq!(client.typed::<Entry<u64>>().get("e").await.unwrap(), Some(Entry { value: 1, hits: 2 }));
+
+    let order = nested::Order {
+        a: one::Item { x: 1 },
+        b: two::Item { x: 2 },
+        c: Entry { value: 3, hits: 4 },
+        d: Entry { value: "five".into(), hits: 6 },
+    };
+    assert!(client.typed::<nested::Order>().set("o", &order, 0).await.unwrap().is_stored());
+    assert_eq!(client.typed::<nested::Order>().get("o").await.unwrap(), Some(order));
+    assert_ne!(
+        fingerprint::shape_only::<nested::Order>().unwrap(),
+        fingerprint::shape_only::<nested_changed::Order>().unwrap(),
+        "the changed instantiation is in the shape"
+    );
+    mismatch(client.typed::<nested_changed::Order>().with_policy(DecodePolicy::Strict).get("o").await, "test.Order");
 
     assert!(client.typed::<one::Item>().set("i", &one::Item { x: 1 }, 0).await.unwrap().is_stored());
     mismatch(client.typed::<two::Item>().with_policy(DecodePolicy::Strict).get("i").await, "test.Item");
