@@ -122,13 +122,14 @@ fn trace<T: Serialize + DeserializeOwned>(samples: &[T]) -> Result<u64, String> 
 
 fn trace_shape<T: Serialize + DeserializeOwned>(samples: &[T]) -> Result<Trace, String> {
     let plain = || Ok((Tracer::new(config()), Samples::new()));
-    match trace_rounds::<T>(&plain, false) {
-        Ok(done) => Ok(done),
+    let traced = match trace_rounds::<T>(&plain, false) {
         // Two different types under one serde name inside `T`: name each container by its Rust type instead. Only
         // then, so the fingerprints of every other type do not depend on how rustc prints visitor types.
-        Err(serde_reflection::Error::Incompatible(..)) if samples.is_empty() => {
-            trace_rounds::<T>(&plain, true).map_err(|error| explain(&error, false))
-        }
+        Err(serde_reflection::Error::Incompatible(..)) => trace_rounds::<T>(&plain, true),
+        other => other,
+    };
+    match traced {
+        Ok(done) => Ok(done),
         // A `deserialize_any` type cannot be decoded by the binary codecs, whatever the samples say.
         Err(error @ serde_reflection::Error::NotSupported(_)) => Err(explain(&error, false)),
         Err(error) if samples.is_empty() => Err(explain(&error, false)),
