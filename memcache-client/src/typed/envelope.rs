@@ -12,9 +12,12 @@
 //! | 8..16 | schema fingerprint (`u64`; [`UNCHECKED`](super::fingerprint::UNCHECKED) for a type declared `unchecked`) |
 //! | 16..20 | payload length (`u32`) |
 //! | 20 | type name length `n` (1..=255) |
+//! | 21..29 | format 2 only: XXH3-64 checksum of every other byte (the next rows then start 8 bytes later) |
 //! | 21..21+n | type name (UTF-8) |
 //! | 21+n.. | payload, exactly `payload length` bytes |
-//! | last 8 (format 2 only) | XXH3-64 of every byte before it |
+//!
+//! The checksum is `xxh3_64_with_seed(bytes after it, xxh3_64(bytes 0..21))`. It sits in the header, not after the
+//! payload, so writing it never grows (and copies) the exactly-sized buffer the codec filled.
 //!
 //! The item's 32-bit client flags are set to [`ENVELOPE_FLAGS`], so a value stored by any other client is
 //! recognised from its flags without parsing it. The payload length catches truncation. Format 2 adds a checksum
@@ -79,24 +82,35 @@ pub fn encode_with<T: Serialize + ?Sized, C: Codec>(
         .filter(|&n| n > 0)
         .ok_or_else(|| encode_error("type name must be 1 to 255 bytes".into()))?;
     // The codec reserves what its payload needs; the header is small.
-    let mut out = Vec::with_capacity(FIXED + name.len());
+    let checked = integrity == Integrity::Xxh3;
+    let mut out = Vec::with_capacity(FIXED + CHECKSUM + name.len());
     out.extend_from_slice(MAGIC);
-    out.push(if integrity == Integrity::Xxh3 { CHECKED } else { PLAIN });
+    out.push(if checked { CHECKED } else { PLAIN });
     out.push(C::ID);
     out.extend_from_slice(&schema.version.to_le_bytes());
     out.extend_from_slice(&schema.fingerprint.to_le_bytes());
     out.extend_from_slice(&[0; 4]); // payload length, patched below
     out.push(name_len);
+    if checked {
+        out.extend_from_slice(&[0; CHECKSUM]); // patched below
+    }
     out.extend_from_slice(name);
     let start = out.len();
     C::encode(value, &mut out).map_err(encode_error)?;
     let payload_len = u32::try_from(out.len() - start).map_err(|_| encode_error("payload larger than 4 GiB".into()))?;
     out[16..20].copy_from_slice(&payload_len.to_le_bytes());
-    if integrity == Integrity::Xxh3 {
-        let sum = xxhash_rust::xxh3::xxh3_64(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
+    if checked {
+        let sum = checksum(&out);
+        out[FIXED..FIXED + CHECKSUM].copy_from_slice(&sum.to_le_bytes());
     }
     Ok(out)
+}
+
+/// The XXH3-64 of a format 2 envelope, every byte but the checksum's own: the fixed header seeds the hash of the
+/// rest.
+fn checksum(envelope: &[u8]) -> u64 {
+    use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+    xxh3_64_with_seed(&envelope[FIXED + CHECKSUM..], xxh3_64(&envelope[..FIXED]))
 }
 
 /// Checks the envelope of a value read under `key` (stored with client flags `flags`) against `expected`, then
@@ -126,19 +140,18 @@ pub fn decode<T: DeserializeOwned, C: Codec>(
     if &bytes[0..2] != MAGIC {
         return Err(corrupt("bad magic bytes"));
     }
-    let bytes = match bytes[2] {
-        PLAIN => bytes,
+    let header = match bytes[2] {
+        PLAIN => FIXED,
         CHECKED => {
-            let Some(split) = bytes.len().checked_sub(CHECKSUM).filter(|&at| at >= FIXED) else {
+            if bytes.len() < FIXED + CHECKSUM {
                 return Err(corrupt("shorter than an envelope header"));
-            };
-            let (body, sum) = bytes.split_at(split);
+            }
             let mut stored = [0u8; CHECKSUM];
-            stored.copy_from_slice(sum);
-            if xxhash_rust::xxh3::xxh3_64(body) != u64::from_le_bytes(stored) {
+            stored.copy_from_slice(&bytes[FIXED..FIXED + CHECKSUM]);
+            if checksum(bytes) != u64::from_le_bytes(stored) {
                 return Err(corrupt("checksum mismatch"));
             }
-            body
+            FIXED + CHECKSUM
         }
         _ => return Err(corrupt("unknown envelope format version")),
     };
@@ -150,7 +163,7 @@ pub fn decode<T: DeserializeOwned, C: Codec>(
     let fingerprint = u64::from_le_bytes(fingerprint);
     let payload_len = u32_at(16) as usize;
     let name_len = bytes[20] as usize;
-    let name_end = FIXED + name_len;
+    let name_end = header + name_len;
     if name_len == 0 || bytes.len() < name_end {
         return Err(corrupt("truncated in the type name"));
     }
@@ -161,7 +174,7 @@ pub fn decode<T: DeserializeOwned, C: Codec>(
             "bytes after the payload"
         }));
     }
-    let name = &bytes[FIXED..name_end];
+    let name = &bytes[header..name_end];
     if name != expected.type_name.as_bytes() {
         return Err(Error::UnexpectedType {
             key: key(),

@@ -288,7 +288,7 @@ async fn every_flipped_bit_is_corrupt() {
     }
     // A payload flip specifically meets the checksum.
     let mut bytes = whole.to_vec();
-    let last_payload = bytes.len() - 9;
+    let last_payload = bytes.len() - 1;
     bytes[last_payload] ^= 0x01;
     assert!(client.set("flipped", bytes, flags).await.unwrap().is_stored());
     match items.get("flipped").await {
