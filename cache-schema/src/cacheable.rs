@@ -66,7 +66,10 @@ pub trait Cacheable: Serialize + DeserializeOwned + Send + Sync + 'static {
 /// # impl From<CustomerId> for String { fn from(id: CustomerId) -> String { format!("cus_{}", id.0) } }
 /// #[derive(Serialize, Deserialize)]
 /// struct Account { id: CustomerId, credits: u64 }
-/// cache_schema::cacheable!(Account, "shop.Account", version = 1, samples = [Account { id: CustomerId(1), credits: 0 }]);
+/// cache_schema::cacheable!(
+///     Account, "shop.Account", version = 1,
+///     samples = [Account { id: CustomerId(1), credits: 0 }]
+/// );
 /// assert!(cache_schema::Schema::of::<Account>().is_ok());
 ///
 /// /// Opting out is written where the type is declared, with the reason.

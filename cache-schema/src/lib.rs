@@ -37,7 +37,8 @@
 //! #[serde(untagged)]
 //! enum Loose { Number(u64), Text(String) }
 //! cacheable!(Loose, "app.Loose", version = 1);
-//! assert!(matches!(Schema::of::<Loose>(), Err(cache_schema::SchemaError::Untraceable { type_name: "app.Loose", .. })));
+//! let error = Schema::of::<Loose>().unwrap_err();
+//! assert!(matches!(error, cache_schema::SchemaError::Untraceable { type_name: "app.Loose", .. }));
 //! # Ok::<(), cache_schema::SchemaError>(())
 //! ```
 

@@ -79,8 +79,8 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// uncached; a value this type must not decode is recomputed (whatever the [`DecodePolicy`](super::DecodePolicy)).
     /// Only `compute`'s own error comes back. If `T` has no schema fingerprint ([`Error::Untraceable`](crate::Error)),
     /// nothing is read or cached: `compute` runs every time, and an error is logged and counted
-    /// (`memcache_typed_rejected_total{reason="untraceable"}`) on every call. With the text protocol there is no stampede protection: a miss
-    /// computes and stores with `add`.
+    /// (`memcache_typed_rejected_total{reason="untraceable"}`) on every call. With the text protocol there is no
+    /// stampede protection: a miss computes and stores with `add`.
     ///
     /// # Errors
     /// `compute`'s error.

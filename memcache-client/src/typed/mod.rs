@@ -41,7 +41,10 @@
 //! #[serde(try_from = "String", into = "String")]
 //! struct Sku(u32);
 //! # impl TryFrom<String> for Sku { type Error = String;
-//! #     fn try_from(s: String) -> Result<Self, String> { s.strip_prefix("sku-").and_then(|n| n.parse().ok()).map(Sku).ok_or(s) } }
+//! #     fn try_from(s: String) -> Result<Self, String> {
+//! #         s.strip_prefix("sku-").and_then(|n| n.parse().ok()).map(Sku).ok_or(s)
+//! #     }
+//! # }
 //! # impl From<Sku> for String { fn from(s: Sku) -> String { format!("sku-{}", s.0) } }
 //! #[derive(Serialize, Deserialize)]
 //! struct Stock { sku: Sku, count: u32 }
