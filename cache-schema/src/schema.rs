@@ -1,6 +1,6 @@
 //! [`Schema`]: what a writer declares about a value and a reader expects of it.
 
-use crate::Cacheable;
+use crate::{Cacheable, SchemaError};
 
 /// What a writer declares about a value and a reader expects of it: the three things a typed read checks before
 /// it decodes anything.
@@ -9,7 +9,7 @@ use crate::Cacheable;
 /// # use serde::{Deserialize, Serialize};
 /// # #[derive(Serialize, Deserialize)] struct Product { price: u64 }
 /// cache_schema::cacheable!(Product, "shop.Product", version = 2);
-/// let schema = cache_schema::Schema::of::<Product>();
+/// let schema = cache_schema::Schema::of::<Product>().unwrap();
 /// assert_eq!((schema.type_name, schema.version), ("shop.Product", 2));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,7 +25,10 @@ pub struct Schema {
 impl Schema {
     /// The schema of `T`. Traces `T`'s serde shape on the first call for `T` (see
     /// [`fingerprint::traced`](crate::fingerprint::traced)); later calls are a cache lookup.
-    pub fn of<T: Cacheable>() -> Self {
-        Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint() }
+    ///
+    /// # Errors
+    /// [`SchemaError::Untraceable`] when `T`'s shape cannot be traced: its values must not be cached.
+    pub fn of<T: Cacheable>() -> Result<Self, SchemaError> {
+        Ok(Schema { type_name: T::TYPE_NAME, version: T::VERSION, fingerprint: T::schema_fingerprint()? })
     }
 }

@@ -90,6 +90,7 @@ pub(crate) fn map_error(error: memcache_client::Error) -> CacheError {
         },
         E::ValueTooLarge { key, size, limit } => CacheError::ValueTooLarge { key: lossy(&key), size, limit },
         E::Encode { key, type_name, message } => CacheError::Encode { key: lossy(&key), type_name, message },
+        E::Untraceable(error) => CacheError::Untraceable(error),
         E::NotEnveloped { key, .. }
         | E::UnexpectedType { key, .. }
         | E::UnexpectedVersion { key, .. }

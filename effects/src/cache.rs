@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use cache_schema::{Cacheable, Schema, StoreOutcome, fingerprint};
+use cache_schema::{Cacheable, Schema, SchemaError, StoreOutcome};
 
 /// A CAS token: the item's version as [`Cache::gets`] read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,16 +43,14 @@ impl RejectReason {
         }
     }
 
-    /// The first check `expected` fails for a value written under `found`, if any.
+    /// The first check `expected` fails for a value written under `found`, if any. Fingerprints must be equal:
+    /// a checked reader never accepts an unchecked writer's value, nor the other way round.
     pub fn check(expected: &Schema, found_type: &str, found_version: u32, found_fingerprint: u64) -> Option<Self> {
         if found_type != expected.type_name {
             Some(RejectReason::UnexpectedType)
         } else if found_version != expected.version {
             Some(RejectReason::UnexpectedVersion)
-        } else if expected.fingerprint != fingerprint::UNTRACEABLE
-            && found_fingerprint != fingerprint::UNTRACEABLE
-            && expected.fingerprint != found_fingerprint
-        {
+        } else if expected.fingerprint != found_fingerprint {
             Some(RejectReason::SchemaMismatch)
         } else {
             None
@@ -103,6 +101,10 @@ pub enum CacheError {
         /// Why.
         reason: RejectReason,
     },
+    /// The type has no schema fingerprint (its shape could not be traced), so none of its values is read or
+    /// written: fix its `cacheable!` declaration as the reason says. Never a miss, whatever the policy.
+    #[error(transparent)]
+    Untraceable(#[from] SchemaError),
     /// The cache cannot be reached (connection refused or lost).
     #[error("cache unavailable: {message}")]
     Unavailable {
@@ -146,6 +148,7 @@ impl CacheError {
             CacheError::ValueTooLarge { .. } => "value_too_large",
             CacheError::Encode { .. } => "encode",
             CacheError::Rejected { reason, .. } => reason.as_str(),
+            CacheError::Untraceable(_) => "untraceable",
             CacheError::Unavailable { .. } => "unavailable",
             CacheError::Timeout { .. } => "timeout",
             CacheError::Server { .. } => "server_error",
@@ -163,8 +166,9 @@ pub const MAX_RELATIVE_TTL: u32 = 60 * 60 * 24 * 30;
 /// item header, the same as `memcache_client::DEFAULT_MAX_VALUE_SIZE`.
 pub const DEFAULT_MAX_VALUE_SIZE: usize = 1024 * 1024 - 512;
 
-/// The bytes the client's envelope adds before the payload, not counting the type name.
-pub const ENVELOPE_HEADER: usize = 21;
+/// The bytes the client's envelope adds around the payload, not counting the type name: the 21-byte header and
+/// the 8-byte checksum the typed client writes by default (envelope format 2).
+pub const ENVELOPE_HEADER: usize = 21 + 8;
 
 /// Checks `key` the way memcached (and the client) do.
 ///
@@ -195,7 +199,7 @@ pub trait Cache: Send + Sync {
     ///
     /// # Errors
     /// [`CacheError::InvalidKey`], [`CacheError::Unavailable`], [`CacheError::Timeout`], [`CacheError::Rejected`]
-    /// under `Strict`.
+    /// under `Strict`, [`CacheError::Untraceable`] under every policy.
     fn get<T: Cacheable>(&self, key: &str) -> impl Future<Output = Result<Option<T>, CacheError>> + Send;
 
     /// The value under `key` with its CAS token, for [`Cache::cas`].
@@ -216,7 +220,8 @@ pub trait Cache: Send + Sync {
     /// Stores `value` under `key` for `ttl` seconds.
     ///
     /// # Errors
-    /// [`CacheError::InvalidKey`], [`CacheError::ValueTooLarge`], [`CacheError::Encode`], or unavailability.
+    /// [`CacheError::InvalidKey`], [`CacheError::ValueTooLarge`], [`CacheError::Encode`],
+    /// [`CacheError::Untraceable`], or unavailability.
     fn set<T: Cacheable>(
         &self,
         key: &str,
@@ -275,7 +280,8 @@ pub trait Cache: Send + Sync {
     ///
     /// The cache never makes this fail: when it is unavailable, `compute` runs and its result is returned
     /// uncached; a value this type must not decode is recomputed. Only `compute`'s error comes back, and nothing
-    /// is cached then.
+    /// is cached then. A type without a schema fingerprint ([`CacheError::Untraceable`]) is never cached: `compute`
+    /// runs every time.
     ///
     /// # Errors
     /// `compute`'s error.

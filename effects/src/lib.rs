@@ -142,10 +142,11 @@ pub use cache::{
 /// cacheable!(Customer, "shop.Customer", version = 3);
 ///
 /// assert_eq!((Customer::TYPE_NAME, Customer::VERSION), ("shop.Customer", 3));
-/// assert_eq!(effects::Schema::of::<Customer>().fingerprint, effects::fingerprint::traced::<Customer>());
+/// assert_eq!(effects::Schema::of::<Customer>()?.fingerprint, effects::fingerprint::traced::<Customer>()?);
+/// # Ok::<(), effects::SchemaError>(())
 /// ```
 pub use cache_schema::cacheable;
-pub use cache_schema::{Cacheable, DecodePolicy, Schema, StoreOutcome, fingerprint};
+pub use cache_schema::{Cacheable, DecodePolicy, Schema, SchemaError, StoreOutcome, fingerprint};
 pub use clock::{Clock, Timestamp};
 pub use events::{Event, Events, Labels, Level};
 pub use outbound::{Method, Outbound, OutboundError, Request, Response};

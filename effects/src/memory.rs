@@ -251,13 +251,13 @@ impl<C: Clock> MemoryCache<C> {
 
     fn store<T: Cacheable>(&self, key: &str, value: &T, ttl: u32, mode: Mode) -> Result<StoreOutcome, CacheError> {
         check_key(key)?;
+        let schema = Schema::of::<T>()?;
         let payload = bincode::serde::encode_to_vec(value, bincode::config::standard())
             .map_err(|e| CacheError::Encode { key: key.to_owned(), type_name: T::TYPE_NAME, message: e.to_string() })?;
         let size = ENVELOPE_HEADER + T::TYPE_NAME.len() + payload.len();
         if size > self.config.max_value_size {
             return Err(CacheError::ValueTooLarge { key: key.to_owned(), size, limit: self.config.max_value_size });
         }
-        let schema = Schema::of::<T>();
         let writer = Some((schema.type_name.to_owned(), schema.version, schema.fingerprint));
         Ok(self.put(key, writer, payload, ttl, mode))
     }
@@ -265,9 +265,9 @@ impl<C: Clock> MemoryCache<C> {
     /// Reads and decodes, without applying the policy: `Err((reason, cas))` for a value `T` must not decode.
     fn read<T: Cacheable>(&self, key: &str) -> Result<Option<Decoded<T>>, CacheError> {
         check_key(key)?;
+        let expected = Schema::of::<T>()?;
         let mut state = self.lock();
         let Some(entry) = self.live(&mut state, key) else { return Ok(None) };
-        let expected = Schema::of::<T>();
         let decoded = match &entry.writer {
             None => Err(RejectReason::NotEnveloped),
             Some((name, version, fingerprint)) => match RejectReason::check(&expected, name, *version, *fingerprint) {
@@ -393,7 +393,9 @@ impl<C: Clock> Cache for MemoryCache<C> {
         Fut: Future<Output = Result<T, E>> + Send,
         E: Send,
     {
-        // Any read failure (a bad key, a rejected value, even under Strict) falls through to computing.
+        // Any read failure (a bad key, a rejected value, even under Strict, a type without a fingerprint) falls
+        // through to computing; the store after it refuses an untraceable type in turn, so nothing is cached
+        // without its check.
         match self.read::<T>(key) {
             Ok(Some(Ok((value, _)))) => return Ok(value),
             Ok(Some(Err((reason, _)))) => {

@@ -1,11 +1,12 @@
 //! The envelope's cost over the bare codec (and over plain bincode calls), for a 100-byte and a 10 KiB value: encode + decode of the same value
-//! with and without the envelope, and what a CRC32 of the payload would add (why the envelope has no checksum).
+//! with and without the envelope, with and without its checksum, and the two checksum candidates alone (XXH3-64 and
+//! CRC32, each computed on write and again on read).
 //!
 //! Run: `cargo bench -p memcache-client --bench envelope`
 
 use divan::{Bencher, black_box};
-use memcache_client::typed::envelope::{self, ENVELOPE_FLAGS, Schema};
-use memcache_client::typed::{Bincode, Cacheable, Codec};
+use memcache_client::typed::envelope::{self, ENVELOPE_FLAGS, Integrity, Schema};
+use memcache_client::typed::{Bincode, Codec};
 use serde::{Deserialize, Serialize};
 
 fn main() {
@@ -34,7 +35,7 @@ fn bincode_len(p: &Product) -> usize {
 }
 
 fn schema() -> Schema {
-    Schema { type_name: Product::TYPE_NAME, version: Product::VERSION, fingerprint: Product::schema_fingerprint() }
+    Schema::of::<Product>().expect("Product traces")
 }
 
 /// bincode 2's own serde API, as an application would call it without this crate.
@@ -61,12 +62,24 @@ fn bare_codec(bencher: Bencher<'_, '_>, size: usize) {
     });
 }
 
+/// Envelope format 1, no checksum.
 #[divan::bench(args = [100, 10 * 1024])]
 fn enveloped(bencher: Bencher<'_, '_>, size: usize) {
+    enveloped_with(bencher, size, Integrity::None);
+}
+
+/// Envelope format 2, XXH3-64 over the whole envelope: the typed client's default.
+#[divan::bench(args = [100, 10 * 1024])]
+fn enveloped_xxh3(bencher: Bencher<'_, '_>, size: usize) {
+    enveloped_with(bencher, size, Integrity::Xxh3);
+}
+
+fn enveloped_with(bencher: Bencher<'_, '_>, size: usize, integrity: Integrity) {
     let value = product(size);
     let schema = schema();
     bencher.bench_local(|| {
-        let bytes = envelope::encode::<_, Bincode>(&schema, b"shop.Product:42", black_box(&value)).expect("encode");
+        let bytes = envelope::encode_with::<_, Bincode>(&schema, b"shop.Product:42", black_box(&value), integrity)
+            .expect("encode");
         let back: Product =
             envelope::decode::<_, Bincode>(&schema, b"shop.Product:42", ENVELOPE_FLAGS, black_box(&bytes))
                 .expect("decode");
@@ -80,4 +93,14 @@ fn crc32_of_payload(bencher: Bencher<'_, '_>, size: usize) {
     Bincode::encode(&product(size), &mut payload).expect("encode");
     // Computed on write and again on read.
     bencher.bench_local(|| (crc32fast::hash(black_box(&payload)), crc32fast::hash(black_box(&payload))));
+}
+
+#[divan::bench(args = [100, 10 * 1024])]
+fn xxh3_of_payload(bencher: Bencher<'_, '_>, size: usize) {
+    let mut payload = Vec::new();
+    Bincode::encode(&product(size), &mut payload).expect("encode");
+    // Computed on write and again on read.
+    bencher.bench_local(|| {
+        (xxhash_rust::xxh3::xxh3_64(black_box(&payload)), xxhash_rust::xxh3::xxh3_64(black_box(&payload)))
+    });
 }

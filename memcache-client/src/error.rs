@@ -223,7 +223,8 @@ pub enum Error {
         /// The codec id in the envelope.
         found: u8,
     },
-    /// The envelope is damaged: truncated, wrong magic, or inconsistent lengths.
+    /// The envelope is damaged: truncated, wrong magic, inconsistent lengths, or (format 2) a checksum that does not
+    /// match.
     #[error("value under {} is a corrupt envelope: {reason}", Escaped(key))]
     Corrupt {
         /// The key.
@@ -251,6 +252,11 @@ pub enum Error {
         /// The codec's message.
         message: String,
     },
+    /// The typed handle's type has no schema fingerprint (its shape could not be traced), so nothing of it is read
+    /// or written: fix the type's `cacheable!` declaration as the reason says. Never a miss, whatever the
+    /// [`DecodePolicy`](crate::typed::DecodePolicy): a cache without its check must not pass for an empty one.
+    #[error(transparent)]
+    Untraceable(#[from] cache_schema::SchemaError),
     /// A multi-key operation was given no keys, or another argument was outside what memcached accepts.
     #[error("invalid argument: {0}")]
     InvalidArgument(&'static str),
@@ -325,6 +331,7 @@ impl Error {
             Error::Corrupt { .. } => "corrupt",
             Error::Decode { .. } => "decode",
             Error::Encode { .. } => "encode",
+            Error::Untraceable(_) => "untraceable",
             Error::InvalidArgument(_) => "invalid_argument",
         }
     }

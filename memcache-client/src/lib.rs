@@ -97,8 +97,9 @@ pub use auth::Credentials;
 /// cacheable!(Customer, "shop.Customer", version = 3);
 ///
 /// assert_eq!((Customer::TYPE_NAME, Customer::VERSION), ("shop.Customer", 3));
-/// let schema = memcache_client::typed::Schema::of::<Customer>();
-/// assert_eq!(schema.fingerprint, memcache_client::typed::fingerprint::traced::<Customer>());
+/// let schema = memcache_client::typed::Schema::of::<Customer>()?;
+/// assert_eq!(schema.fingerprint, memcache_client::typed::fingerprint::traced::<Customer>()?);
+/// # Ok::<(), memcache_client::typed::SchemaError>(())
 /// ```
 pub use cache_schema::cacheable;
 pub use client::Client;

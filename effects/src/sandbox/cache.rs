@@ -52,7 +52,9 @@ impl SandboxCache {
     /// its own version reject it ([`RejectReason::UnexpectedVersion`](crate::RejectReason::UnexpectedVersion)).
     pub fn plant_other_version<T: Cacheable>(&self, key: &str, version: u32, value: &T, ttl: u32) {
         self.trace.record(format_args!("cache.plant key={key} type={} version={version}", T::TYPE_NAME));
-        self.inner.insert_foreign(key, T::TYPE_NAME, version, T::schema_fingerprint(), value, ttl);
+        // An untraceable type plants the unchecked fingerprint: its readers refuse everything anyway.
+        let fingerprint = T::schema_fingerprint().unwrap_or(crate::fingerprint::UNCHECKED);
+        self.inner.insert_foreign(key, T::TYPE_NAME, version, fingerprint, value, ttl);
     }
 
     /// Plants raw bytes, as a client without the typed layer would write them.

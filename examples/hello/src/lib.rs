@@ -36,7 +36,14 @@ pub struct Greeting {
     /// What it says.
     pub text: String,
 }
-cacheable!(Greeting, "hello.Greeting", version = 1);
+// `GreetingId`'s Deserialize parses prefixed text, which the schema tracer cannot invent: the sample lets it
+// check every field (without one, every cache call on `Greeting` fails with `CacheError::Untraceable`).
+cacheable!(
+    Greeting,
+    "hello.Greeting",
+    version = 1,
+    samples = [Greeting { id: GreetingId::new(typed_ids::uuid::Uuid::from_u128(1)), text: String::new() }]
+);
 impl Record for Greeting {
     const COLLECTION: &'static str = "greetings";
 }

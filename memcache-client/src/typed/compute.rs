@@ -5,6 +5,11 @@
 //! `R<secs>` hands one caller `W` shortly before a value expires, so it is recomputed while the others keep
 //! reading it. A value this type must not decode (another version during a deploy) is marked stale with
 //! `md <key> I` so that, again, exactly one caller recomputes it (`X` + `W`) while the rest wait or serve it.
+//!
+//! Our placeholder is told from a stored value by the flags the server returns, never by the value's bytes: an
+//! item is waited on only while another caller holds its win (`Z`) and it has no bytes. Any other item is a stored
+//! value, decoded and, if it must not be (an empty string another client wrote is common), recomputed once and
+//! replaced like any foreign value.
 
 use std::future::Future;
 use std::time::Duration;
@@ -72,8 +77,10 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     ///
     /// The cache never makes this fail: if memcached is unreachable, `compute` runs and its result is returned
     /// uncached; a value this type must not decode is recomputed (whatever the [`DecodePolicy`](super::DecodePolicy)).
-    /// Only `compute`'s own error comes back. With the text protocol there is no stampede protection: a miss
-    /// computes and stores with `add`.
+    /// Only `compute`'s own error comes back. If `T` has no schema fingerprint ([`Error::Untraceable`](crate::Error)),
+    /// nothing is read or cached: `compute` runs every time, and an error is logged and counted
+    /// (`memcache_typed_rejected_total{reason="untraceable"}`) on every call. With the text protocol there is no
+    /// stampede protection: a miss computes and stores with `add`.
     ///
     /// # Errors
     /// `compute`'s error.
@@ -113,6 +120,11 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        if let Err(error) = self.schema() {
+            // `E` is the caller's error and cannot carry ours: never cache without the check, and say so loudly.
+            note_rejection(T::TYPE_NAME, &error);
+            return compute().await;
+        }
         if self.client.config().protocol != crate::Protocol::Meta {
             return self.get_or_compute_text(key, ttl, compute).await;
         }
@@ -130,17 +142,18 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
                 }
             };
             let cas = reply.flags.cas.map(Cas);
+            let empty = reply.value.as_ref().is_none_or(|v| v.is_empty());
             if reply.flags.won {
-                return self.compute_and_store(key, ttl, cas, is_placeholder(&reply), compute).await;
+                return self.compute_and_store(key, ttl, cas, empty, compute).await;
             }
-            if !is_placeholder(&reply) {
+            if !awaits_winner(&reply) {
                 let value = reply.value.as_deref().unwrap_or_default();
                 let flags = reply.flags.client_flags.unwrap_or(0);
                 match self.decode(key.key_bytes(), flags, value) {
                     Ok(value) if !reply.flags.stale || options.serve_stale => return Ok(value),
                     Ok(_) => {} // stale and not to be served: wait for the winner
                     Err(error) => {
-                        note_rejection(self.schema.type_name, &error);
+                        note_rejection(T::TYPE_NAME, &error);
                         // Mark it stale so the next look hands exactly one caller the win.
                         if !reply.flags.stale {
                             let mark = [MetaFlag::Invalidate, MetaFlag::Ttl(options.lock_ttl)];
@@ -162,13 +175,14 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         }
     }
 
-    /// Runs `compute` as the winner and stores the result, only over the item we won (compared by CAS).
+    /// Runs `compute` as the winner and stores the result, only over the item we won (compared by CAS). `empty`: the
+    /// item has no bytes, so on a failed computation it is deleted to free the waiters.
     async fn compute_and_store<K, F, Fut, E>(
         &self,
         key: &K,
         ttl: u32,
         cas: Option<Cas>,
-        placeholder: bool,
+        empty: bool,
         compute: F,
     ) -> Result<T, E>
     where
@@ -179,7 +193,7 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         let value = match compute().await {
             Ok(value) => value,
             Err(error) => {
-                if placeholder && let Some(Cas(c)) = cas {
+                if empty && let Some(Cas(c)) = cas {
                     // Free the waiters now rather than after lock_ttl: the next caller will try again.
                     let _ = self.client.meta_delete_with(key, &[MetaFlag::CompareCas(c)]).await;
                 }
@@ -208,7 +222,7 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         if let Ok(Some(item)) = self.client.get(key).await {
             match self.decode(key.key_bytes(), item.flags, &item.value) {
                 Ok(value) => return Ok(value),
-                Err(error) => note_rejection(self.schema.type_name, &error),
+                Err(error) => note_rejection(T::TYPE_NAME, &error),
             }
         }
         let value = compute().await?;
@@ -219,8 +233,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     }
 }
 
-/// The empty item a vivifying miss creates: no data, no flags, only the win markers.
-fn is_placeholder(reply: &MetaResponse) -> bool {
-    reply.code != MetaCode::Value
-        || (reply.value.as_ref().is_none_or(|v| v.is_empty()) && reply.flags.client_flags.unwrap_or(0) == 0)
+/// Whether to wait for another caller's value: no item, or an item without bytes whose win another caller holds
+/// (`Z`), which is the placeholder a vivifying miss creates (or an item being replaced). Judged by the server's
+/// flags only: an empty value that nobody is recomputing (no `Z`) is a stored value like any other.
+fn awaits_winner(reply: &MetaResponse) -> bool {
+    reply.code != MetaCode::Value || (reply.flags.win_sent && reply.value.as_ref().is_none_or(|v| v.is_empty()))
 }

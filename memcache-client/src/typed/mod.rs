@@ -22,6 +22,44 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## What the schema check covers
+//!
+//! The fingerprint is traced from `T`'s serde shape and its full Rust type (see [`fingerprint`] for the exact rules):
+//! a field added, removed, renamed, reordered or retyped, an enum variant changed anywhere, a generic argument
+//! changed, or the type moved to another module, is a [`Error::SchemaMismatch`] without any version bump. It cannot
+//! see a change of meaning with the same shape, nor serde attributes that alter the encoding but not the shape.
+//! A type it cannot trace fails closed: [`Client::typed`] still returns a handle, but every call on it returns
+//! [`Error::Untraceable`] naming the type and the reason (under every [`DecodePolicy`]; `get_or_compute` computes
+//! uncached), until the declaration gives samples or opts out in writing:
+//!
+//! ```
+//! use memcache_client::cacheable;
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// `Deserialize` only accepts "sku-<digits>": the tracer cannot make one up, so the declaration gives a sample.
+//! #[derive(Serialize, Deserialize, Clone)]
+//! #[serde(try_from = "String", into = "String")]
+//! struct Sku(u32);
+//! # impl TryFrom<String> for Sku { type Error = String;
+//! #     fn try_from(s: String) -> Result<Self, String> {
+//! #         s.strip_prefix("sku-").and_then(|n| n.parse().ok()).map(Sku).ok_or(s)
+//! #     }
+//! # }
+//! # impl From<Sku> for String { fn from(s: Sku) -> String { format!("sku-{}", s.0) } }
+//! #[derive(Serialize, Deserialize)]
+//! struct Stock { sku: Sku, count: u32 }
+//! cacheable!(Stock, "shop.Stock", version = 1, samples = [Stock { sku: Sku(1), count: 0 }]);
+//! assert!(memcache_client::typed::Schema::of::<Stock>().is_ok());
+//! ```
+//!
+//! ## Integrity
+//!
+//! A handle writes envelope format 2 by default: the envelope followed by an XXH3-64 of it
+//! ([`Integrity::Xxh3`]), so a value damaged on its way (a buggy writer, a broken proxy) is [`Error::Corrupt`]
+//! rather than a record with altered fields. XXH3 was chosen over CRC32 by measurement, and kept on by default
+//! because its cost is small next to a round trip (BENCHMARKS.md). [`TypedClient::with_integrity`] turns it off
+//! for writing; readers verify every checksum they find and still read format 1.
+//!
 //! ## Versions during a deploy
 //!
 //! The envelope alone makes sharing a key across versions *safe*: a reader treats the other version's value as a
@@ -55,12 +93,12 @@ use std::collections::HashMap;
 use std::fmt::Display;
 use std::marker::PhantomData;
 
-pub use cache_schema::{Cacheable, DecodePolicy, fingerprint};
+pub use cache_schema::{Cacheable, DecodePolicy, SchemaError, fingerprint};
 #[cfg(feature = "postcard")]
 pub use codec::Postcard;
 pub use codec::{Bincode, Codec};
 pub use compute::ComputeOptions;
-pub use envelope::{ENVELOPE_FLAGS, Schema};
+pub use envelope::{ENVELOPE_FLAGS, Integrity, Schema};
 
 use crate::key::AsKey;
 use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
@@ -80,18 +118,27 @@ pub fn versioned_key<T: Cacheable>(id: impl Display) -> String {
 
 /// Typed access to one type's values through a [`Client`]: made by [`Client::typed`] or [`Client::typed_with`].
 ///
-/// Cheap to clone; the schema fingerprint is computed once, when the handle is made.
+/// Cheap to clone; the schema fingerprint is computed once, when the handle is made. If `T`'s shape cannot be
+/// traced, every call on the handle returns [`Error::Untraceable`] naming the type and the reason (see
+/// [`fingerprint`]): such a type is never cached without its check.
 #[derive(Debug)]
 pub struct TypedClient<T, C = Bincode> {
     client: Client,
-    schema: Schema,
+    schema: Result<Schema, SchemaError>,
     policy: DecodePolicy,
+    integrity: Integrity,
     _marker: PhantomData<fn() -> (T, C)>,
 }
 
 impl<T, C> Clone for TypedClient<T, C> {
     fn clone(&self) -> Self {
-        Self { client: self.client.clone(), schema: self.schema, policy: self.policy, _marker: PhantomData }
+        Self {
+            client: self.client.clone(),
+            schema: self.schema.clone(),
+            policy: self.policy,
+            integrity: self.integrity,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -105,8 +152,13 @@ impl Client {
 
     /// Typed access to `T` values with codec `C`.
     pub fn typed_with<T: Cacheable, C: Codec>(&self) -> TypedClient<T, C> {
-        let schema = Schema::of::<T>();
-        TypedClient { client: self.clone(), schema, policy: DecodePolicy::default(), _marker: PhantomData }
+        TypedClient {
+            client: self.clone(),
+            schema: Schema::of::<T>(),
+            policy: DecodePolicy::default(),
+            integrity: Integrity::default(),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -117,9 +169,19 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
         self
     }
 
+    /// The same handle writing envelopes with or without a checksum ([`Integrity::Xxh3`] by default). Reads
+    /// verify every checksum they find either way.
+    pub fn with_integrity(mut self, integrity: Integrity) -> Self {
+        self.integrity = integrity;
+        self
+    }
+
     /// What this handle writes and expects to read.
-    pub fn schema(&self) -> &Schema {
-        &self.schema
+    ///
+    /// # Errors
+    /// [`Error::Untraceable`] if `T`'s shape could not be traced.
+    pub fn schema(&self) -> Result<&Schema, Error> {
+        self.schema.as_ref().map_err(|error| Error::Untraceable(error.clone()))
     }
 
     /// The untyped client underneath.
@@ -128,16 +190,16 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     }
 
     pub(crate) fn encode(&self, key: &[u8], value: &T) -> Result<Vec<u8>, Error> {
-        envelope::encode::<T, C>(&self.schema, key, value)
+        envelope::encode_with::<T, C>(self.schema()?, key, value, self.integrity)
     }
 
     pub(crate) fn decode(&self, key: &[u8], flags: u32, bytes: &[u8]) -> Result<T, Error> {
-        envelope::decode::<T, C>(&self.schema, key, flags, bytes)
+        envelope::decode::<T, C>(self.schema()?, key, flags, bytes)
     }
 
     /// Applies the policy to a rejected value read under `key` (with CAS `cas`, when known).
     async fn reject<K: AsKey + ?Sized>(&self, key: &K, cas: Option<Cas>, error: Error) -> Result<Option<T>, Error> {
-        note_rejection(self.schema.type_name, &error);
+        note_rejection(T::TYPE_NAME, &error);
         if self.policy == DecodePolicy::Strict {
             return Err(error);
         }
@@ -154,7 +216,8 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     ///
     /// # Errors
     /// Connection, timeout and server errors; under [`DecodePolicy::Strict`] also the rejection variants
-    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...).
+    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...). [`Error::Untraceable`] (under every policy)
+    /// if `T` has no schema fingerprint; this and every other call on the handle then send nothing.
     pub async fn get<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<T>, Error> {
         Ok(self.gets(key).await?.map(|(value, _)| value))
     }
@@ -164,6 +227,7 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// # Errors
     /// As [`TypedClient::get`].
     pub async fn gets<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<(T, Cas)>, Error> {
+        self.schema()?;
         let Some(item) = self.client.gets(key).await? else { return Ok(None) };
         let cas = item.cas.unwrap_or(Cas(0));
         match self.decode(key.key_bytes(), item.flags, &item.value) {
@@ -178,12 +242,13 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// absent, a miss.
     ///
     /// # Errors
-    /// As [`Client::get_many`]: only invalid input fails the whole call.
+    /// As [`Client::get_many`]: only invalid input (and [`Error::Untraceable`]) fails the whole call.
     pub async fn get_many<I>(&self, keys: I) -> Result<MultiGet<T>, Error>
     where
         I: IntoIterator,
         I::Item: AsKey + Send + Sync,
     {
+        self.schema()?;
         let (items, errors) = self.client.get_many(keys).await?.into_parts();
         let mut out = MultiGet { hits: HashMap::with_capacity(items.len()), errors };
         for (key, item) in items {
@@ -205,7 +270,8 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Stores `value` under `key` for `ttl` seconds (0: no expiry).
     ///
     /// # Errors
-    /// [`Error::Encode`], [`Error::InvalidKey`], [`Error::ValueTooLarge`], or what [`Client::set`] returns.
+    /// [`Error::Untraceable`], [`Error::Encode`], [`Error::InvalidKey`], [`Error::ValueTooLarge`], or what
+    /// [`Client::set`] returns.
     pub async fn set<K: AsKey + ?Sized>(&self, key: &K, value: &T, ttl: u32) -> Result<StoreOutcome, Error> {
         let bytes = self.encode(key.key_bytes(), value)?;
         self.client.set(key, bytes, self.options(ttl)).await
@@ -241,8 +307,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Deletes `key`; `true` if it existed.
     ///
     /// # Errors
-    /// As [`Client::delete`].
+    /// [`Error::Untraceable`], or as [`Client::delete`].
     pub async fn delete<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        self.schema()?;
         self.client.delete(key).await
     }
 
@@ -251,8 +318,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// serving the stale value. `true` if it existed. With the text protocol this deletes the key.
     ///
     /// # Errors
-    /// As [`Client::delete`].
+    /// [`Error::Untraceable`], or as [`Client::delete`].
     pub async fn invalidate<K: AsKey + ?Sized>(&self, key: &K) -> Result<bool, Error> {
+        self.schema()?;
         if self.client.config().protocol != crate::Protocol::Meta {
             return self.client.delete(key).await;
         }
@@ -263,8 +331,9 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Sets the expiry of `key`; `true` if it exists.
     ///
     /// # Errors
-    /// As [`Client::touch`].
+    /// [`Error::Untraceable`], or as [`Client::touch`].
     pub async fn touch<K: AsKey + ?Sized>(&self, key: &K, ttl: u32) -> Result<bool, Error> {
+        self.schema()?;
         self.client.touch(key, ttl).await
     }
 

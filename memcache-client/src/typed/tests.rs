@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
 use serde::{Deserialize, Serialize};
 
-use super::envelope::{self, ENVELOPE_FLAGS, Schema};
+use super::envelope::{self, ENVELOPE_FLAGS, Integrity, Schema};
 use super::{Bincode, Codec};
 use crate::Error;
 
@@ -41,7 +41,7 @@ enum Kind {
 crate::cacheable!(Sample, "test.Sample", version = 7);
 
 fn schema() -> Schema {
-    Schema::of::<Sample>()
+    Schema::of::<Sample>().expect("Sample traces")
 }
 
 fn sample() -> impl Strategy<Value = Sample> {
@@ -67,6 +67,23 @@ proptest! {
         prop_assert_eq!(round_trip::<Bincode>(&value).unwrap(), value.clone());
         #[cfg(feature = "postcard")]
         prop_assert_eq!(round_trip::<super::Postcard>(&value).unwrap(), value);
+    }
+
+    #[test]
+    fn checked_envelopes_round_trip(value in sample()) {
+        let bytes = envelope::encode_with::<_, Bincode>(&schema(), b"k", &value, Integrity::Xxh3).unwrap();
+        prop_assert_eq!(bytes[2], 2);
+        prop_assert_eq!(envelope::decode::<Sample, Bincode>(&schema(), b"k", ENVELOPE_FLAGS, &bytes).unwrap(), value);
+    }
+
+    /// The corruption the checksum exists for: one flipped bit anywhere never decodes into an altered value.
+    #[test]
+    fn every_bit_flip_of_a_checked_envelope_is_corrupt(value in sample(), bit in any::<prop::sample::Index>()) {
+        let mut bytes = envelope::encode_with::<_, Bincode>(&schema(), b"k", &value, Integrity::Xxh3).unwrap();
+        let at = bit.index(bytes.len() * 8);
+        bytes[at / 8] ^= 1 << (at % 8);
+        let result = envelope::decode::<Sample, Bincode>(&schema(), b"k", ENVELOPE_FLAGS, &bytes);
+        prop_assert!(matches!(result, Err(Error::Corrupt { .. })), "bit {}: {:?}", at, result);
     }
 
     #[test]

@@ -14,3 +14,4 @@ mod silent;
 mod timeout;
 mod tls;
 mod typed;
+mod typed_schema;
