@@ -5,7 +5,7 @@
 //! | [`Clock`](effects::Clock) | [`SystemClock`]: the system clock, tokio's timer |
 //! | [`Random`](effects::Random) | [`OsRandom`]: the operating system's generator |
 //! | [`Cache`](effects::Cache) | [`WorldCache`]: [`MemcachedCache`] on real memcached, or the [`InProcessCache`] |
-//! | [`Store`](effects::Store) | [`SqliteStore`]: SQLite through sqlx |
+//! | [`Store`](effects::Store) | [`WorldStore`]: [`SqliteStore`] (the embedded default) or `PostgresStore`, by URL |
 //! | [`Outbound`](effects::Outbound) | [`HyperOutbound`]: hyper's HTTP/1 client |
 //! | [`Events`](effects::Events) | [`TracingEvents`]: `tracing` and `metrics` |
 //!
@@ -30,8 +30,11 @@ mod clock;
 mod events;
 mod memcached;
 mod outbound;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod random;
 mod sqlite;
+mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,8 +46,11 @@ use effects::{DecodePolicy, Effects, StoreError};
 pub use events::TracingEvents;
 pub use memcached::MemcachedCache;
 pub use outbound::HyperOutbound;
+#[cfg(feature = "postgres")]
+pub use postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore, PostgresTx};
 pub use random::OsRandom;
 pub use sqlite::{SqliteStore, SqliteTx};
+pub use store::{Backend, WorldStore, WorldTx};
 
 /// How to build a [`World`].
 #[derive(Debug, Clone)]
@@ -52,7 +58,8 @@ pub use sqlite::{SqliteStore, SqliteTx};
 pub struct WorldConfig {
     /// memcached servers (`host:port[,host:port...]`); `None` uses the in-process cache.
     pub memcached: Option<String>,
-    /// The SQLite database URL. Default `sqlite::memory:`.
+    /// The database URL: `postgres://...` (or `postgresql://...`) for PostgreSQL, anything else for SQLite
+    /// (`sqlite://path`, `sqlite::memory:`); see [`WorldStore`]. Default `sqlite::memory:`.
     pub database_url: String,
     /// The default timeout of outbound HTTP calls. Default 10 s.
     pub outbound_timeout: Duration,
@@ -104,13 +111,13 @@ struct Parts {
     clock: SystemClock,
     random: OsRandom,
     cache: WorldCache,
-    store: SqliteStore,
+    store: WorldStore,
     outbound: HyperOutbound,
     events: TracingEvents,
 }
 
-/// The production [`Effects`]: real time, real randomness, real memcached (or the in-process cache), SQLite, HTTP,
-/// tracing and metrics. Cheap to clone; pass it as axum state.
+/// The production [`Effects`]: real time, real randomness, real memcached (or the in-process cache), SQLite or
+/// PostgreSQL, HTTP, tracing and metrics. Cheap to clone; pass it as axum state.
 #[derive(Debug, Clone)]
 pub struct World {
     parts: Arc<Parts>,
@@ -128,12 +135,13 @@ impl World {
             ),
             None => WorldCache::InProcess(in_process_cache(MemoryCacheConfig::default().policy(config.cache_policy))),
         };
-        let store = SqliteStore::connect(&config.database_url).await?;
+        let store = WorldStore::connect(&config.database_url).await?;
         Ok(Self::from_parts(cache, store, HyperOutbound::new(config.outbound_timeout)))
     }
 
     /// A world from ready-made parts.
-    pub fn from_parts(cache: WorldCache, store: SqliteStore, outbound: HyperOutbound) -> Self {
+    pub fn from_parts(cache: WorldCache, store: impl Into<WorldStore>, outbound: HyperOutbound) -> Self {
+        let store = store.into();
         let parts = Parts { clock: SystemClock, random: OsRandom, cache, store, outbound, events: TracingEvents };
         Self { parts: Arc::new(parts) }
     }
@@ -143,7 +151,7 @@ impl Effects for World {
     type Clock = SystemClock;
     type Random = OsRandom;
     type Cache = WorldCache;
-    type Store = SqliteStore;
+    type Store = WorldStore;
     type Outbound = HyperOutbound;
     type Events = TracingEvents;
 
@@ -156,7 +164,7 @@ impl Effects for World {
     fn cache(&self) -> &WorldCache {
         &self.parts.cache
     }
-    fn store(&self) -> &SqliteStore {
+    fn store(&self) -> &WorldStore {
         &self.parts.store
     }
     fn outbound(&self) -> &HyperOutbound {
