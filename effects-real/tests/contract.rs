@@ -10,8 +10,12 @@ use effects::{
     Cache, CacheError, CasToken, DecodePolicy, Effects, MAX_RELATIVE_TTL, Record, RejectReason, Store, StoreError,
     StoreOutcome, Transaction,
 };
-use effects_real::{MemcachedCache, PostgresStore, SqliteStore, in_process_cache};
-use memkit_testkit::{Memcached, Postgres};
+#[cfg(feature = "postgres")]
+use effects_real::PostgresStore;
+use effects_real::{MemcachedCache, SqliteStore, in_process_cache};
+use memkit_testkit::Memcached;
+#[cfg(feature = "postgres")]
+use memkit_testkit::Postgres;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -363,12 +367,14 @@ mod store {
         assert_eq!(reopened.get::<Note>("k").await, Ok(Some(Note("kept".into()))));
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn postgres_store() {
         let pg = Postgres::start();
         store_contract(&PostgresStore::connect(&pg.url()).await.unwrap()).await;
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn postgres_migrations_run_once_for_instances_starting_together() {
         let pg = Postgres::start();
@@ -384,6 +390,7 @@ mod store {
         assert_eq!(again.get::<Note>("k").await, Ok(Some(Note("written by a".into()))));
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn postgres_unreachable_is_unavailable() {
         // A socket directory with no server in it: refused at once, and no port another test could be using.
@@ -406,6 +413,7 @@ mod isolation {
         concurrent_purchases(&[SqliteStore::in_memory().await.unwrap()]).await;
     }
 
+    #[cfg(feature = "postgres")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn postgres_two_instances_on_one_database() {
         let pg = Postgres::start();

@@ -39,6 +39,7 @@ async fn world_with_memcached() {
     assert_eq!(world.cache().get::<String>("k").await.unwrap().as_deref(), Some("v"));
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn database_url_picks_the_store() {
     let default = World::connect(&WorldConfig::default()).await.unwrap();
