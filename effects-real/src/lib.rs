@@ -5,7 +5,7 @@
 //! | [`Clock`](effects::Clock) | [`SystemClock`]: the system clock, tokio's timer |
 //! | [`Random`](effects::Random) | [`OsRandom`]: the operating system's generator |
 //! | [`Cache`](effects::Cache) | [`WorldCache`]: [`MemcachedCache`] on real memcached, or the [`InProcessCache`] |
-//! | [`Store`](effects::Store) | [`SqliteStore`]: SQLite through sqlx |
+//! | [`Store`](effects::Store) | [`WorldStore`]: [`SqliteStore`] (the embedded default) or `PostgresStore`, by URL |
 //! | [`Outbound`](effects::Outbound) | [`HyperOutbound`]: hyper's HTTP/1 client |
 //! | [`Events`](effects::Events) | [`TracingEvents`]: `tracing` and `metrics` |
 //!
@@ -37,9 +37,13 @@ mod events;
 mod memcached;
 #[cfg(feature = "http")]
 mod outbound;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod random;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod store;
 
 #[cfg(all(feature = "sqlite", feature = "http"))]
 use std::sync::Arc;
@@ -57,9 +61,13 @@ pub use events::TracingEvents;
 pub use memcached::MemcachedCache;
 #[cfg(feature = "http")]
 pub use outbound::HyperOutbound;
+#[cfg(feature = "postgres")]
+pub use postgres::{DEFAULT_MAX_CONNECTIONS, PostgresStore, PostgresTx};
 pub use random::OsRandom;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteStore, SqliteTx};
+#[cfg(feature = "sqlite")]
+pub use store::{Backend, WorldStore, WorldTx};
 
 #[cfg(all(feature = "sqlite", feature = "http"))]
 /// How to build a [`World`].
@@ -69,7 +77,8 @@ pub struct WorldConfig {
     /// memcached servers (`host:port[,host:port...]`); `None` uses the in-process cache. Feature `memcached`.
     #[cfg(feature = "memcached")]
     pub memcached: Option<String>,
-    /// The SQLite database URL. Default `sqlite::memory:`.
+    /// The database URL: `postgres://...` (or `postgresql://...`) for PostgreSQL, anything else for SQLite
+    /// (`sqlite://path`, `sqlite::memory:`); see [`WorldStore`]. Default `sqlite::memory:`.
     pub database_url: String,
     /// The default timeout of outbound HTTP calls. Default 10 s.
     pub outbound_timeout: Duration,
@@ -128,13 +137,13 @@ struct Parts {
     clock: SystemClock,
     random: OsRandom,
     cache: WorldCache,
-    store: SqliteStore,
+    store: WorldStore,
     outbound: HyperOutbound,
     events: TracingEvents,
 }
 
-/// The production [`Effects`]: real time, real randomness, real memcached (or the in-process cache), SQLite, HTTP,
-/// tracing and metrics. Cheap to clone; pass it as axum state.
+/// The production [`Effects`]: real time, real randomness, real memcached (or the in-process cache), SQLite or
+/// PostgreSQL, HTTP, tracing and metrics. Cheap to clone; pass it as axum state.
 #[cfg(all(feature = "sqlite", feature = "http"))]
 #[derive(Debug, Clone)]
 pub struct World {
@@ -157,12 +166,13 @@ impl World {
         };
         #[cfg(not(feature = "memcached"))]
         let cache = WorldCache::InProcess(in_process_cache(MemoryCacheConfig::default().policy(config.cache_policy)));
-        let store = SqliteStore::connect(&config.database_url).await?;
+        let store = WorldStore::connect(&config.database_url).await?;
         Ok(Self::from_parts(cache, store, HyperOutbound::new(config.outbound_timeout)))
     }
 
     /// A world from ready-made parts.
-    pub fn from_parts(cache: WorldCache, store: SqliteStore, outbound: HyperOutbound) -> Self {
+    pub fn from_parts(cache: WorldCache, store: impl Into<WorldStore>, outbound: HyperOutbound) -> Self {
+        let store = store.into();
         let parts = Parts { clock: SystemClock, random: OsRandom, cache, store, outbound, events: TracingEvents };
         Self { parts: Arc::new(parts) }
     }
@@ -173,7 +183,7 @@ impl Effects for World {
     type Clock = SystemClock;
     type Random = OsRandom;
     type Cache = WorldCache;
-    type Store = SqliteStore;
+    type Store = WorldStore;
     type Outbound = HyperOutbound;
     type Events = TracingEvents;
 
@@ -186,7 +196,7 @@ impl Effects for World {
     fn cache(&self) -> &WorldCache {
         &self.parts.cache
     }
-    fn store(&self) -> &SqliteStore {
+    fn store(&self) -> &WorldStore {
         &self.parts.store
     }
     fn outbound(&self) -> &HyperOutbound {

@@ -1,6 +1,6 @@
 //! Contract suites: one cache suite run against the sandbox cache, the in-process cache and real memcached; one
-//! store suite run against the in-memory store and SQLite. The sandbox cannot drift from the real thing without a
-//! suite going red here.
+//! store suite, and one of concurrent purchases (isolation), run against the in-memory store, SQLite and a real
+//! PostgreSQL cluster. The sandbox cannot drift from the real thing without a suite going red here.
 
 use std::time::Duration;
 
@@ -10,8 +10,12 @@ use effects::{
     Cache, CacheError, CasToken, DecodePolicy, Effects, MAX_RELATIVE_TTL, Record, RejectReason, Store, StoreError,
     StoreOutcome, Transaction,
 };
+#[cfg(feature = "postgres")]
+use effects_real::PostgresStore;
 use effects_real::{MemcachedCache, SqliteStore, in_process_cache};
 use memkit_testkit::Memcached;
+#[cfg(feature = "postgres")]
+use memkit_testkit::Postgres;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -274,6 +278,66 @@ async fn store_contract<S: Store>(s: &S) {
     tx.commit().await.unwrap();
 }
 
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Account {
+    credits: u64,
+}
+impl Record for Account {
+    const COLLECTION: &'static str = "accounts";
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+struct Receipt {
+    buyer: usize,
+    balance_after: u64,
+}
+impl Record for Receipt {
+    const COLLECTION: &'static str = "receipts";
+}
+
+/// One purchase as the shop makes it: read the balance, debit 1, write a receipt, commit. `Ok(false)` when the
+/// balance is spent (the transaction is dropped: a rollback).
+async fn buy<S: Store>(store: &S, buyer: usize) -> Result<bool, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut account = tx.get::<Account>("alice").await?.expect("seeded");
+    if account.credits == 0 {
+        return Ok(false);
+    }
+    // Let the other buyers run between the read and the write: without isolation they would read the same balance.
+    tokio::task::yield_now().await;
+    account.credits -= 1;
+    tx.update("alice", &account).await?;
+    tx.insert(&format!("alice/{buyer:03}"), &Receipt { buyer, balance_after: account.credits }).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Isolation: 50 concurrent purchases against a balance of 10, spread over `stores` (handles on one database, as
+/// several processes would hold), give exactly 10 receipts, each with a distinct balance after it, and leave 0.
+async fn concurrent_purchases<S: Store + Clone + 'static>(stores: &[S]) {
+    stores[0].upsert("alice", &Account { credits: 10 }).await.unwrap();
+    let buyers: Vec<_> = (0..50)
+        .map(|buyer| {
+            let store = stores[buyer % stores.len()].clone();
+            tokio::spawn(async move { buy(&store, buyer).await })
+        })
+        .collect();
+    let mut bought = 0;
+    for buyer in buyers {
+        if buyer.await.unwrap().unwrap() {
+            bought += 1;
+        }
+    }
+    assert_eq!(bought, 10, "exactly as many purchases as credits");
+    assert_eq!(stores[1 % stores.len()].get::<Account>("alice").await, Ok(Some(Account { credits: 0 })));
+    let mut tx = stores[0].begin().await.unwrap();
+    let receipts = tx.scan::<Receipt>("alice/", None, 100).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut balances: Vec<u64> = receipts.iter().map(|(_, r)| r.balance_after).collect();
+    balances.sort_unstable();
+    assert_eq!(balances, (0..10).collect::<Vec<_>>(), "each purchase saw the balance the one before it left");
+}
+
 mod store {
     use super::*;
 
@@ -301,5 +365,60 @@ mod store {
         SqliteStore::connect(&url).await.unwrap().upsert("k", &Note("kept".into())).await.unwrap();
         let reopened = SqliteStore::connect(&url).await.unwrap();
         assert_eq!(reopened.get::<Note>("k").await, Ok(Some(Note("kept".into()))));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_store() {
+        let pg = Postgres::start();
+        store_contract(&PostgresStore::connect(&pg.url()).await.unwrap()).await;
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_migrations_run_once_for_instances_starting_together() {
+        let pg = Postgres::start();
+        let url = pg.url();
+        let (a, b) = tokio::join!(PostgresStore::connect(&url), PostgresStore::connect(&url));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.schema_version().await, Ok(1));
+        a.upsert("k", &Note("written by a".into())).await.unwrap();
+        assert_eq!(b.get::<Note>("k").await, Ok(Some(Note("written by a".into()))));
+        // A restart finds the schema in place and the data kept.
+        let again = PostgresStore::connect(&url).await.unwrap();
+        assert_eq!(again.schema_version().await, Ok(1));
+        assert_eq!(again.get::<Note>("k").await, Ok(Some(Note("written by a".into()))));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn postgres_unreachable_is_unavailable() {
+        // A socket directory with no server in it: refused at once, and no port another test could be using.
+        let url = format!("postgres://postgres@localhost/postgres?host={}", env!("CARGO_TARGET_TMPDIR"));
+        assert!(matches!(PostgresStore::connect(&url).await, Err(StoreError::Unavailable { .. })));
+    }
+}
+
+/// Isolation under concurrent purchases, on a multi-threaded runtime so that the buyers really run at once.
+mod isolation {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memory_store() {
+        concurrent_purchases(&[MemoryStore::new()]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite_store() {
+        concurrent_purchases(&[SqliteStore::in_memory().await.unwrap()]).await;
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres_two_instances_on_one_database() {
+        let pg = Postgres::start();
+        let a = PostgresStore::connect(&pg.url()).await.unwrap();
+        let b = PostgresStore::connect(&pg.url()).await.unwrap();
+        concurrent_purchases(&[a, b]).await;
     }
 }

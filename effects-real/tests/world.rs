@@ -39,6 +39,29 @@ async fn world_with_memcached() {
     assert_eq!(world.cache().get::<String>("k").await.unwrap().as_deref(), Some("v"));
 }
 
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn database_url_picks_the_store() {
+    let default = World::connect(&WorldConfig::default()).await.unwrap();
+    assert_eq!(default.store().backend(), effects_real::Backend::Sqlite);
+
+    let pg = memkit_testkit::Postgres::start();
+    let world = World::connect(&WorldConfig::default().database_url(pg.url())).await.unwrap();
+    assert_eq!(world.store().backend(), effects_real::Backend::Postgres);
+    world.store().upsert("n", &Note("in postgres".into())).await.unwrap();
+    // A second world on the same URL (another process, in production) sees it.
+    let other = World::connect(&WorldConfig::default().database_url(pg.url())).await.unwrap();
+    assert_eq!(other.store().get::<Note>("n").await, Ok(Some(Note("in postgres".into()))));
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_a_store_error() {
+    // A socket directory with no server in it: refused at once.
+    let url = format!("postgresql://postgres@localhost/postgres?host={}", env!("CARGO_TARGET_TMPDIR"));
+    let result = World::connect(&WorldConfig::default().database_url(url)).await;
+    assert!(matches!(result, Err(effects_real::WorldError::Store(effects::StoreError::Unavailable { .. }))));
+}
+
 #[tokio::test]
 async fn bad_memcached_address_is_a_cache_error() {
     let result = World::connect(&WorldConfig::default().memcached("not an address")).await;

@@ -3,7 +3,8 @@
 //! Records live in collections, each a map from a text key to a record, read and written inside a
 //! [`Transaction`]: reads see the transaction's own writes, [`Transaction::commit`] makes them visible at once and
 //! atomically, and dropping a transaction without committing rolls it back. Transactions are serialisable: one
-//! runs at a time (SQLite's single writer; the in-memory store takes the same lock), and a second `begin` waits.
+//! runs at a time (SQLite's single writer; the in-memory store takes the same lock; PostgreSQL, shared by many
+//! processes, an advisory lock that spans them all), and a second `begin` waits.
 //! Keys order byte-wise in [`Transaction::scan`], the same in memory and in SQLite.
 
 use std::future::Future;

@@ -1,6 +1,7 @@
-//! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, a seeded
-//! generator, a fault-injecting TCP relay ([`Relay`]) to put between a client and a server, and the fuzz
-//! harnesses' proptest configuration ([`fuzz_config`]).
+//! Test support: real `memcached` (and `nutcracker`) processes on free loopback ports, killed on drop, a throwaway
+//! PostgreSQL cluster ([`Postgres`]) in a temporary directory, a seeded generator, a fault-injecting TCP relay
+//! ([`Relay`]) to put between a client and a server, and the fuzz harnesses' proptest configuration
+//! ([`fuzz_config`]).
 //!
 //! Tests talk to real servers, never to mocks. Each [`Memcached`] runs its own process on a port the OS handed
 //! out, so tests run in parallel without sharing state.
@@ -11,9 +12,11 @@
 //! ```
 
 mod fuzz;
+mod postgres;
 mod relay;
 
 pub use fuzz::fuzz_config;
+pub use postgres::Postgres;
 pub use relay::{Fault, GARBAGE, Relay};
 
 use std::io::{BufRead, BufReader, Write};

@@ -16,7 +16,9 @@ pub struct Config {
     /// memcached servers, `host:port[,host:port...]`; without it the in-process cache is used.
     #[arg(long, env = "MEMCACHED_SERVERS")]
     pub memcached_servers: Option<String>,
-    /// The SQLite database; the default is `shop.db` in the working directory, created if missing.
+    /// The database: `sqlite://PATH` (the default is `shop.db` in the working directory, created if missing; one
+    /// instance only) or `postgres://USER:PASSWORD@HOST:PORT/DB` (shared by any number of instances). The schema
+    /// is created or migrated at start.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://shop.db")]
     pub database_url: String,
     /// Milliseconds a client has to send a request's headers, counted from the connection's start or the end of
@@ -33,6 +35,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// The store for logs: the backend and where it is, without the password a PostgreSQL URL may carry.
+    pub fn store_description(&self) -> String {
+        let url = &self.database_url;
+        match effects_real::Backend::of_url(url) {
+            effects_real::Backend::Postgres => {
+                let place = url.rsplit_once('@').map_or(url.as_str(), |(_, place)| place);
+                format!("PostgreSQL at {place}")
+            }
+            _ => format!("SQLite at {url}"),
+        }
+    }
+
     /// The connection limits this configuration sets.
     pub fn limits(&self) -> Limits {
         Limits {

@@ -1,7 +1,8 @@
 //! Run with: cargo run -p example-shop
 //!
-//! Serves the shop on 127.0.0.1:8080 (`--listen` / `LISTEN_ADDR`) with SQLite in `./shop.db` (`DATABASE_URL`) and
-//! the in-process cache, or memcached with `MEMCACHED_SERVERS=host:port,...`. Stops cleanly on Ctrl-C or SIGTERM.
+//! Serves the shop on 127.0.0.1:8080 (`--listen` / `LISTEN_ADDR`) with SQLite in `./shop.db` (`DATABASE_URL`;
+//! `postgres://...` for PostgreSQL, which any number of instances can share) and the in-process cache, or
+//! memcached with `MEMCACHED_SERVERS=host:port,...`. Stops cleanly on Ctrl-C or SIGTERM.
 //! Slow clients are cut off: `HEADER_READ_TIMEOUT_MS` (10 s), `BODY_READ_TIMEOUT_MS` (30 s), `MAX_CONNECTIONS`
 //! (4,096); `--help` lists every setting.
 
@@ -45,7 +46,7 @@ async fn run(config: Config) -> Result<(), String> {
         }
         None => tracing::info!("cache: in-process (set MEMCACHED_SERVERS=host:port,... to use memcached)"),
     }
-    tracing::info!("store: SQLite at {} (set DATABASE_URL to change)", config.database_url);
+    tracing::info!("store: {} (set DATABASE_URL to change)", config.store_description());
     let world = World::connect(&world).await.map_err(|e| format!("cannot start: {e}"))?;
 
     if let Some(handle) = example_shop::install_prometheus() {
