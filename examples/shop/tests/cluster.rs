@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use example_shop_handlers::CustomerId;
@@ -20,7 +21,12 @@ struct Shop {
 
 impl Shop {
     fn start(name: &str, database_url: &str, memcached_servers: &str) -> Self {
-        let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cluster-{name}-{}.log", std::process::id()));
+        // Unique per shop, not only per process: the tests of this file run in parallel in one process, and a
+        // shared name let one test truncate (and its drop delete) another's log.
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let log =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cluster-{name}-{}-{n}.log", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_example-shop"))
             .args(["--listen", "127.0.0.1:0"])
             .env("MEMCACHED_SERVERS", memcached_servers)
