@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::oneshot;
 
 use crate::Error;
 use crate::config::{Config, FailurePolicy, ServerAddr};
-use crate::conn::{Command, Fence, Tags};
-use crate::pool::{Server, Topology};
+use crate::connection::{Fence, Outgoing, Tags};
 use crate::proto::{ErrorReply, ReplyKind, Request, Response};
+use crate::server::Server;
+use crate::topology::Topology;
 
 /// A memcached client over one or more servers.
 ///
@@ -193,31 +193,16 @@ impl Client {
         fence: Option<Fence>,
         command: &'static str,
     ) -> Result<Response, Error> {
-        if let Err(retry_in) = server.health.check() {
-            return Err(Error::ServerDown { server: server.name.clone(), retry_in });
-        }
-        let inner = &self.inner;
-        let conn = server.connection(&inner.config);
-        let (tx, rx) = oneshot::channel();
-        let deadline = tokio::time::Instant::now() + inner.config.request_timeout;
-        let round_trip = async {
-            let lost = || Error::ConnectionReset { server: server.name.clone(), cause: "connection task ended".into() };
-            conn.send(Command { bytes, kind, tags, fence, deadline, reply: tx }).await.map_err(|_| lost())?;
-            rx.await.map_err(|_| lost())?
-        };
-        let response = match tokio::time::timeout_at(deadline, round_trip).await {
-            Ok(Ok(response)) => response,
-            Ok(Err(error)) => {
+        let deadline = tokio::time::Instant::now() + self.inner.config.request_timeout;
+        let request = Outgoing { bytes, kind, tags, fence, deadline };
+        let response = match server.round_trip(&self.inner.config, request).await {
+            Ok(response) => response,
+            Err(error) => {
                 tracing::debug!(server = %server.name, command, %error, "memcached request failed");
                 if error.is_server_failure() {
                     self.note_failure(server);
                 }
                 return Err(error);
-            }
-            Err(_) => {
-                tracing::debug!(server = %server.name, command, "memcached request timed out");
-                self.note_failure(server);
-                return Err(Error::Timeout { server: server.name.clone(), timeout: inner.config.request_timeout });
             }
         };
         server.health.succeeded();

@@ -10,11 +10,11 @@ use futures_util::future::join_all;
 use crate::Error;
 use crate::client::Client;
 use crate::config::{Protocol, ServerAddr};
-use crate::conn::{Fence, Tags};
+use crate::connection::{Fence, Tags};
 use crate::key::{AsKey, WireKey};
 use crate::multi::MultiGet;
-use crate::pool::Server;
 use crate::proto::{MetaCode, MetaFlag, MetaMode, MetaResponse, ReplyKind, Request, Response, StoreMode, Value};
+use crate::server::Server;
 
 /// A CAS ("compare and swap") token: the item's version as `gets` read it. Pass it to [`Client::cas`] to store only
 /// if nobody changed the item since.

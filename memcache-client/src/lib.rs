@@ -70,16 +70,17 @@
 mod auth;
 mod client;
 mod config;
-mod conn;
+mod connection;
 mod error;
 mod items;
 mod key;
 mod multi;
-mod pool;
 pub mod proto;
 mod ring;
+mod server;
 #[cfg(feature = "tls")]
 mod tls;
+mod topology;
 pub mod typed;
 
 pub use auth::Credentials;

@@ -1,0 +1,311 @@
+//! Serving an open connection: the loop that writes queued requests in batches, reads replies and hands each to
+//! its caller in order, and watches for a silent server.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Duration, Instant};
+
+use super::checks::{Fence, Tags, check_tags, stray_value};
+use super::{Command, ReplySender};
+use crate::Error;
+use crate::config::Config;
+use crate::proto::{Assembler, ErrorReply, ProtocolError, ReplyDecoder, ReplyKind, Response};
+
+/// Stop draining the queue into the write buffer past this many bytes; write first.
+const WRITE_BUDGET: usize = 256 * 1024;
+/// Read buffer growth step.
+const READ_CHUNK: usize = 64 * 1024;
+
+struct Pending {
+    kind: ReplyKind,
+    tags: Option<Tags>,
+    fence: Option<Fence>,
+    reply: ReplySender,
+    /// The parts of a long reply read so far.
+    assembler: Assembler,
+    /// A classic retrieval's request, whose keys every `VALUE` in the reply must be for.
+    request: Option<Bytes>,
+    /// The command's own reply, read and checked, waiting for its fence's.
+    held: Option<Response>,
+    /// When its caller gives up.
+    deadline: Instant,
+}
+
+pub(super) struct Serving<'a> {
+    server: &'a str,
+    decoder: ReplyDecoder,
+    max_in_flight: usize,
+    timeout: Duration,
+    pending: VecDeque<Pending>,
+    wbuf: BytesMut,
+    rbuf: BytesMut,
+    /// When bytes last arrived.
+    last_read: Instant,
+    /// A request taken from the queue but not written when the connection was found silent.
+    pub(super) carried: Option<Command>,
+}
+
+impl<'a> Serving<'a> {
+    /// A fresh connection's state: nothing pending, empty buffers.
+    pub(super) fn new(server: &'a str, decoder: ReplyDecoder, config: &Config) -> Self {
+        Self {
+            server,
+            decoder,
+            max_in_flight: config.max_in_flight.max(1),
+            timeout: config.request_timeout,
+            pending: VecDeque::new(),
+            wbuf: BytesMut::with_capacity(READ_CHUNK),
+            rbuf: BytesMut::with_capacity(READ_CHUNK),
+            last_read: Instant::now(),
+            carried: None,
+        }
+    }
+
+    pub(super) fn enqueue(&mut self, cmd: Command) {
+        self.wbuf.extend_from_slice(&cmd.bytes);
+        self.pending.push_back(Pending {
+            kind: cmd.kind,
+            tags: cmd.tags,
+            fence: cmd.fence,
+            reply: cmd.reply,
+            assembler: Assembler::default(),
+            request: (cmd.kind == ReplyKind::Retrieval).then_some(cmd.bytes),
+            held: None,
+            deadline: cmd.deadline,
+        });
+    }
+
+    /// When the stall watchdog must look again, or `Err` if the connection has stalled: the oldest request is past
+    /// its deadline and nothing was read since it was sent (or for a whole timeout, if it is a long reply still
+    /// arriving). A server that is slow but answering keeps its connection; one that says nothing loses it.
+    fn stall_check(&self, now: Instant) -> Result<Option<Instant>, Error> {
+        let Some(oldest) = self.pending.front() else { return Ok(None) };
+        if now < oldest.deadline {
+            return Ok(Some(oldest.deadline));
+        }
+        let sent = oldest.deadline.checked_sub(self.timeout).unwrap_or(oldest.deadline);
+        let quiet_since = self.last_read.max(sent);
+        match quiet_since + self.timeout {
+            due if now < due => Ok(Some(due)),
+            _ => Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }),
+        }
+    }
+
+    pub(super) fn fail_all(&mut self, error: &Error) {
+        for p in self.pending.drain(..) {
+            let _ = p.reply.send(Err(error.clone()));
+        }
+    }
+
+    fn reset(&self, cause: &str) -> Error {
+        Error::ConnectionReset { server: self.server.to_owned(), cause: cause.to_owned() }
+    }
+
+    /// Runs the connection. `Ok` when every handle is gone; `Err` when the socket failed or the stream can no
+    /// longer be trusted (pending callers get the error). Either way the socket is shut down before it is dropped,
+    /// so the server sees the connection go at once.
+    pub(super) async fn serve<R, W>(
+        &mut self,
+        r: &mut R,
+        w: &mut W,
+        rx: &mut mpsc::Receiver<Command>,
+        marked_down: &mut watch::Receiver<u64>,
+    ) -> Result<(), Error>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let result = self.serve_until_done(r, w, rx, marked_down).await;
+        let _ = w.shutdown().await;
+        result
+    }
+
+    async fn serve_until_done<R, W>(
+        &mut self,
+        r: &mut R,
+        w: &mut W,
+        rx: &mut mpsc::Receiver<Command>,
+        marked_down: &mut watch::Receiver<u64>,
+    ) -> Result<(), Error>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let io_error = |e: io::Error| Error::Io { server: self.server.to_owned(), source: Arc::new(e) };
+        let mut closing = false;
+        // One timer for the whole connection, re-armed only when it fires (at most once per request timeout while
+        // requests are pending), never per request: the hot path pays nothing for it.
+        let watchdog = tokio::time::sleep_until(self.pending.front().map_or_else(Instant::now, |p| p.deadline));
+        tokio::pin!(watchdog);
+        let mut watching = !self.pending.is_empty();
+        // Pinned once: polling it again costs nothing until the pool marks the server down. It ends (with an
+        // error) only if the pool is gone, and then the handles are gone too.
+        let down = marked_down.changed();
+        tokio::pin!(down);
+        let mut down_live = true;
+        loop {
+            // Before anything else, so a request that arrives in the tick in which the oldest one's caller gave up
+            // is not taken onto a connection that is about to be found silent: it stays queued for the next one.
+            if watching && watchdog.is_elapsed() {
+                match self.stall_check(Instant::now())? {
+                    Some(next) => watchdog.as_mut().reset(next),
+                    None => watching = false,
+                }
+            }
+            if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.is_closed()) {
+                // Every handle is gone and nobody waits for a reply.
+                return Ok(());
+            }
+            if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
+                self.rbuf.reserve(READ_CHUNK);
+            }
+            let can_take = !closing && self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET;
+            tokio::select! {
+                read = r.read_buf(&mut self.rbuf) => {
+                    match read {
+                        Ok(0) => return Err(io_error(io::ErrorKind::UnexpectedEof.into())),
+                        Ok(_) => {
+                            self.last_read = Instant::now();
+                            self.dispatch_replies()?;
+                        }
+                        Err(e) => return Err(io_error(e)),
+                    }
+                }
+                () = &mut watchdog, if watching => {
+                    match self.stall_check(Instant::now())? {
+                        Some(next) => watchdog.as_mut().reset(next),
+                        None => watching = false,
+                    }
+                }
+                changed = &mut down, if down_live => {
+                    down_live = false;
+                    if changed.is_ok() {
+                        return Err(Error::ConnectionReset {
+                            server: self.server.to_owned(),
+                            cause: "the server was marked down".to_owned(),
+                        });
+                    }
+                }
+                written = w.write(&self.wbuf), if !self.wbuf.is_empty() => {
+                    match written {
+                        Ok(0) => return Err(io_error(io::ErrorKind::WriteZero.into())),
+                        Ok(n) => self.wbuf.advance(n),
+                        Err(e) => return Err(io_error(e)),
+                    }
+                }
+                cmd = rx.recv(), if can_take => {
+                    match cmd {
+                        Some(cmd) => {
+                            // The wake-up that brought this request may be the very tick in which the oldest
+                            // caller gave up (`select!` polls its branches in random order): if the connection
+                            // is silent, the request goes to the next one instead, unwritten.
+                            if watching && watchdog.is_elapsed() {
+                                match self.stall_check(Instant::now()) {
+                                    Ok(Some(next)) => watchdog.as_mut().reset(next),
+                                    Ok(None) => watching = false,
+                                    Err(stalled) => {
+                                        self.carried = Some(cmd);
+                                        return Err(stalled);
+                                    }
+                                }
+                            }
+                            self.enqueue(cmd);
+                            // Take everything else already queued, so one write carries the whole batch.
+                            while self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET {
+                                match rx.try_recv() {
+                                    Ok(cmd) => self.enqueue(cmd),
+                                    Err(_) => break,
+                                }
+                            }
+                            if !watching && let Some(oldest) = self.pending.front() {
+                                watchdog.as_mut().reset(oldest.deadline);
+                                watching = true;
+                            }
+                        }
+                        None => closing = true,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The front slot's whole reply, its tokens and its fence checked; `None` when more bytes are needed.
+    fn next_reply(&mut self) -> Result<Option<Response>, ProtocolError> {
+        loop {
+            let Some(front) = self.pending.front_mut() else { return Ok(None) };
+            if front.held.is_some()
+                && let Some(fence) = front.fence
+            {
+                let Some(reply) = self.decoder.decode(fence.kind(), &mut self.rbuf)? else { return Ok(None) };
+                if !fence.answered_by(&reply) {
+                    let shown = format!("expected the fence's {fence:?} reply, got {reply:?}");
+                    return Err(ProtocolError::new("reply answers another request (fence mismatch)", shown.as_bytes()));
+                }
+                return Ok(front.held.take());
+            }
+            let Some(response) = front.assembler.decode(&self.decoder, front.kind, &mut self.rbuf)? else {
+                return Ok(None);
+            };
+            let response = check_tags(front.tags, response)?;
+            if let (Some(request), Response::Values(values)) = (&front.request, &response)
+                && let Some(stray) = stray_value(request, values)
+            {
+                let shown = format!("a value for {:?}", stray.key);
+                return Err(ProtocolError::new(
+                    "reply answers another request (a key not asked for)",
+                    shown.as_bytes(),
+                ));
+            }
+            match front.fence {
+                // `ERROR` means the server did not read the request as sent; the connection is dropped anyway.
+                Some(_) if !matches!(response, Response::Error(ErrorReply::Error)) => front.held = Some(response),
+                _ => return Ok(Some(response)),
+            }
+        }
+    }
+
+    /// Completes pending slots with every whole reply in the read buffer.
+    fn dispatch_replies(&mut self) -> Result<(), Error> {
+        while !self.pending.is_empty() {
+            let response = match self.next_reply() {
+                Ok(Some(response)) => response,
+                Ok(None) => return Ok(()),
+                Err(source) => {
+                    let error = Error::Protocol { server: self.server.to_owned(), source };
+                    if let Some(p) = self.pending.pop_front() {
+                        let _ = p.reply.send(Err(error.clone()));
+                    }
+                    self.fail_all(&self.reset("a reply did not follow the protocol"));
+                    return Err(error);
+                }
+            };
+            // `ERROR` means the server did not parse what we sent as we meant it, and `bad data chunk` that it
+            // read a data block at the wrong length: either way later replies may be shifted. Give up the stream.
+            let misaligned = match &response {
+                Response::Error(ErrorReply::Error) => Some("the server replied ERROR"),
+                Response::Error(ErrorReply::Client(msg)) if msg.starts_with(b"bad data chunk") => {
+                    Some("the server replied CLIENT_ERROR bad data chunk")
+                }
+                _ => None,
+            };
+            if let Some(p) = self.pending.pop_front() {
+                let _ = p.reply.send(Ok(response));
+            }
+            if let Some(cause) = misaligned {
+                let error = self.reset(cause);
+                self.fail_all(&error);
+                return Err(error);
+            }
+        }
+        if !self.rbuf.is_empty() {
+            let source = ProtocolError::new("reply with no request waiting for it", &self.rbuf);
+            return Err(Error::Protocol { server: self.server.to_owned(), source });
+        }
+        Ok(())
+    }
+}
