@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
@@ -65,15 +66,19 @@ impl Server {
         let deadline = command.deadline;
         let conn = self.connection(config);
         let (tx, rx) = oneshot::channel();
-        let round_trip = async {
-            let lost = || Error::ConnectionReset { server: self.name.clone(), cause: "connection task ended".into() };
-            conn.send(command.with_reply(tx)).await.map_err(|_| lost())?;
-            rx.await.map_err(|_| lost())?
-        };
-        match tokio::time::timeout_at(deadline, round_trip).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout { server: self.name.clone(), timeout: config.request_timeout }),
+        let lost = || Error::ConnectionReset { server: self.name.clone(), cause: "connection task ended".into() };
+        // No timer here: the connection answers every request it has taken by its deadline (one timer per
+        // connection, see `connection::serve`). Only a caller that finds the queue full arms one, for the wait.
+        match conn.try_send(command.with_reply(tx)) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(_)) => return Err(lost()),
+            Err(TrySendError::Full(command)) => match tokio::time::timeout_at(deadline, conn.send(command)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(lost()),
+                Err(_) => return Err(Error::Timeout { server: self.name.clone(), timeout: config.request_timeout }),
+            },
         }
+        rx.await.map_err(|_| lost())?
     }
 
     /// One of the server's connections, round robin.
@@ -89,8 +94,28 @@ impl Server {
         if conns.len() == 1 {
             return &conns[0];
         }
+        if let Some(slot) = worker_slot() {
+            return &conns[slot % conns.len()];
+        }
         &conns[self.next.fetch_add(1, Ordering::Relaxed) % conns.len()]
     }
+}
+
+/// A small number fixed for the calling thread, when it is a worker of a multi-threaded runtime: callers on one
+/// worker share one connection, whose task their requests wake on that same worker (no cross-thread wake-up).
+fn worker_slot() -> Option<usize> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    }
+    if std::env::var_os("MEMC_RR").is_some() { return None; }
+    SLOT.with(|slot| {
+        Some(slot.get().unwrap_or_else(|| {
+            let next = NEXT.fetch_add(1, Ordering::Relaxed);
+            slot.set(Some(next));
+            next
+        }))
+    })
 }
 
 /// Consecutive failures and the marked-down deadline of one server.

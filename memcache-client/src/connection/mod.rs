@@ -105,6 +105,11 @@ impl Connection {
         Self { tx }
     }
 
+    /// Queues a command if there is room in the queue.
+    pub(crate) fn try_send(&self, command: Command) -> Result<(), mpsc::error::TrySendError<Command>> {
+        self.tx.try_send(command)
+    }
+
     /// Queues a command; waits while the queue is full.
     pub(crate) async fn send(&self, command: Command) -> Result<(), Command> {
         self.tx.send(command).await.map_err(|e| e.0)

@@ -25,7 +25,9 @@ struct Pending {
     kind: ReplyKind,
     tags: Option<Tags>,
     fence: Option<Fence>,
-    reply: ReplySender,
+    /// Where the reply goes; `None` once the caller was answered (its deadline passed): the reply is then still
+    /// read, and discarded.
+    reply: Option<ReplySender>,
     /// The parts of a long reply read so far.
     assembler: Assembler,
     /// A classic retrieval's request, whose keys every `VALUE` in the reply must be for.
@@ -48,6 +50,9 @@ pub(super) struct Serving<'a> {
     last_read: Instant,
     /// A request taken from the queue but not written when the connection was found silent.
     pub(super) carried: Option<Command>,
+    /// Whether to yield once before writing a batch while replies are outstanding (multi-threaded runtimes only:
+    /// see the request branch of `serve_until_done`).
+    batch_by_yielding: bool,
 }
 
 impl<'a> Serving<'a> {
@@ -63,21 +68,39 @@ impl<'a> Serving<'a> {
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             last_read: Instant::now(),
             carried: None,
+            batch_by_yielding: tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread),
         }
     }
 
     pub(super) fn enqueue(&mut self, cmd: Command) {
+        if cmd.deadline <= Instant::now() {
+            // It waited in the queue past its deadline (behind a full pipeline, or a reconnect): its caller is
+            // answered now, and nothing is written for it.
+            let _ = cmd.reply.send(Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }));
+            return;
+        }
         self.wbuf.extend_from_slice(&cmd.bytes);
         self.pending.push_back(Pending {
             kind: cmd.kind,
             tags: cmd.tags,
             fence: cmd.fence,
-            reply: cmd.reply,
+            reply: Some(cmd.reply),
             assembler: Assembler::default(),
             request: (cmd.kind == ReplyKind::Retrieval).then_some(cmd.bytes),
             held: None,
             deadline: cmd.deadline,
         });
+    }
+
+    /// Takes everything already queued (within the in-flight and write budgets), so one write carries the batch.
+    fn take_queued(&mut self, rx: &mut mpsc::Receiver<Command>) {
+        while self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET {
+            match rx.try_recv() {
+                Ok(cmd) => self.enqueue(cmd),
+                Err(_) => break,
+            }
+        }
     }
 
     /// When the stall watchdog must look again, or `Err` if the connection has stalled: the oldest request is past
@@ -98,8 +121,40 @@ impl<'a> Serving<'a> {
 
     pub(super) fn fail_all(&mut self, error: &Error) {
         for p in self.pending.drain(..) {
-            let _ = p.reply.send(Err(error.clone()));
+            if let Some(reply) = p.reply {
+                let _ = reply.send(Err(error.clone()));
+            }
         }
+    }
+
+    /// Answers every caller whose deadline has passed with [`Error::Timeout`] (their slots stay, so their replies are
+    /// still read and discarded), and returns the next deadline still to come. One timer per connection does this
+    /// for all of its requests: the callers arm none (a timer per request costs a lock on the runtime's timer wheel,
+    /// contended on a multi-threaded runtime).
+    fn expire(&mut self, now: Instant) -> Option<Instant> {
+        // Deadlines are taken in queue order, so they (nearly) rise front to back: the scan ends at the first one
+        // still to come. A caller that computed its deadline a moment before another's but was queued after it is
+        // answered at the next check instead, at most one timer tick late.
+        for p in &mut self.pending {
+            if p.deadline > now {
+                return Some(p.deadline);
+            }
+            if let Some(reply) = p.reply.take() {
+                let _ = reply.send(Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }));
+            }
+        }
+        None
+    }
+
+    /// The watchdog's work when it fires: callers past their deadline answered, the connection checked for a stall.
+    /// `Ok(Some(at))`: look again at `at`; `Ok(None)`: nothing pending.
+    fn on_watchdog(&mut self, now: Instant) -> Result<Option<Instant>, Error> {
+        let next_deadline = self.expire(now);
+        let next_stall = self.stall_check(now)?;
+        Ok(match (next_deadline, next_stall) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
     }
 
     fn reset(&self, cause: &str) -> Error {
@@ -152,12 +207,12 @@ impl<'a> Serving<'a> {
             // Before anything else, so a request that arrives in the tick in which the oldest one's caller gave up
             // is not taken onto a connection that is about to be found silent: it stays queued for the next one.
             if watching && watchdog.is_elapsed() {
-                match self.stall_check(Instant::now())? {
+                match self.on_watchdog(Instant::now())? {
                     Some(next) => watchdog.as_mut().reset(next),
                     None => watching = false,
                 }
             }
-            if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.is_closed()) {
+            if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.as_ref().is_none_or(ReplySender::is_closed)) {
                 // Every handle is gone and nobody waits for a reply.
                 return Ok(());
             }
@@ -177,7 +232,7 @@ impl<'a> Serving<'a> {
                     }
                 }
                 () = &mut watchdog, if watching => {
-                    match self.stall_check(Instant::now())? {
+                    match self.on_watchdog(Instant::now())? {
                         Some(next) => watchdog.as_mut().reset(next),
                         None => watching = false,
                     }
@@ -205,7 +260,7 @@ impl<'a> Serving<'a> {
                             // caller gave up (`select!` polls its branches in random order): if the connection
                             // is silent, the request goes to the next one instead, unwritten.
                             if watching && watchdog.is_elapsed() {
-                                match self.stall_check(Instant::now()) {
+                                match self.on_watchdog(Instant::now()) {
                                     Ok(Some(next)) => watchdog.as_mut().reset(next),
                                     Ok(None) => watching = false,
                                     Err(stalled) => {
@@ -214,13 +269,17 @@ impl<'a> Serving<'a> {
                                     }
                                 }
                             }
+                            let busy = !self.pending.is_empty();
                             self.enqueue(cmd);
-                            // Take everything else already queued, so one write carries the whole batch.
-                            while self.pending.len() < self.max_in_flight && self.wbuf.len() < WRITE_BUDGET {
-                                match rx.try_recv() {
-                                    Ok(cmd) => self.enqueue(cmd),
-                                    Err(_) => break,
-                                }
+                            self.take_queued(rx);
+                            // On a multi-threaded runtime the caller's wake-up puts this task in its worker's LIFO
+                            // slot: it would run right after each caller and write one request per syscall. While
+                            // replies are outstanding anyway, let the worker's other ready tasks queue theirs first
+                            // (a yielded task runs once its worker has nothing else), so one write carries the
+                            // batch, as on the current-thread runtime. An idle connection writes at once.
+                            if busy && self.batch_by_yielding {
+                                tokio::task::yield_now().await;
+                                self.take_queued(rx);
                             }
                             if !watching && let Some(oldest) = self.pending.front() {
                                 watchdog.as_mut().reset(oldest.deadline);
@@ -277,8 +336,8 @@ impl<'a> Serving<'a> {
                 Ok(None) => return Ok(()),
                 Err(source) => {
                     let error = Error::Protocol { server: self.server.to_owned(), source };
-                    if let Some(p) = self.pending.pop_front() {
-                        let _ = p.reply.send(Err(error.clone()));
+                    if let Some(reply) = self.pending.pop_front().and_then(|p| p.reply) {
+                        let _ = reply.send(Err(error.clone()));
                     }
                     self.fail_all(&self.reset("a reply did not follow the protocol"));
                     return Err(error);
@@ -293,8 +352,8 @@ impl<'a> Serving<'a> {
                 }
                 _ => None,
             };
-            if let Some(p) = self.pending.pop_front() {
-                let _ = p.reply.send(Ok(response));
+            if let Some(reply) = self.pending.pop_front().and_then(|p| p.reply) {
+                let _ = reply.send(Ok(response));
             }
             if let Some(cause) = misaligned {
                 let error = self.reset(cause);
