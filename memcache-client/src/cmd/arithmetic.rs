@@ -12,8 +12,11 @@ use crate::proto::{MetaCode, MetaFlag, MetaMode, MetaResponse, Request, Response
 
 /// Adds `delta` to the number under one key (`incr`), or subtracts it; the new value, or `None` if absent.
 pub(crate) struct Arithmetic<'k> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
+    /// The amount to add or subtract.
     pub(crate) delta: u64,
+    /// `incr` (add) rather than `decr` (subtract).
     pub(crate) incr: bool,
 }
 

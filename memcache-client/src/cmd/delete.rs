@@ -12,6 +12,7 @@ use crate::proto::{MetaCode, MetaResponse, Request, Response};
 
 /// Deletes one key; whether it existed.
 pub(crate) struct Delete<'k> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
 }
 

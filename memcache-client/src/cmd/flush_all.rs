@@ -11,6 +11,7 @@ use crate::proto::{Request, Response};
 /// Invalidates every item of one server, now or after `delay` seconds.
 #[derive(Clone, Copy)]
 pub(crate) struct FlushAll {
+    /// Seconds to wait before invalidating; `None` now.
     pub(crate) delay: Option<u32>,
 }
 

@@ -13,8 +13,11 @@ use crate::proto::{MetaCode, MetaFlag, MetaResponse, ReplyKind, Request, Respons
 
 /// Reads one item, with its CAS token if `cas`, setting its expiry to `touch` if given.
 pub(crate) struct Get<'k> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
+    /// Whether to ask for the CAS token (`gets`, `gats`).
     pub(crate) cas: bool,
+    /// The new expiry, for a get-and-touch (`gat`, `gats`).
     pub(crate) touch: Option<u32>,
 }
 

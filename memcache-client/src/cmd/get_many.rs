@@ -19,7 +19,9 @@ use crate::proto::{ErrorReply, MetaCode, MetaFlag, ReplyKind, Request, Response}
 
 /// One server's share of a multi-get: the positions of its keys among the caller's, and the tokens its `mg`s carry.
 struct Batch {
+    /// Where this server's keys are among the caller's, in the order sent.
     indices: Vec<usize>,
+    /// The tokens of the `mg` run, `first + position`; `None` for a classic `get`.
     tags: Option<Tags>,
 }
 
@@ -212,8 +214,8 @@ mod tests {
         (batch, bytes.to_vec(), framing)
     }
 
-    fn text(keys: &[&'static str], meta: bool) -> Vec<WireKey<'static>> {
-        keys.iter().map(|k| WireKey::new(*k, meta).unwrap()).collect()
+    fn text(keys: &[&'static str], over_meta: bool) -> Vec<WireKey<'static>> {
+        keys.iter().map(|k| WireKey::new(*k, over_meta).unwrap()).collect()
     }
 
     #[test]

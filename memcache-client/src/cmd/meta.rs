@@ -14,22 +14,29 @@ use crate::proto::{MetaCode, MetaFlag, MetaResponse, Request, Response};
 
 /// `mg <key> v f c t` plus `extra` flags; the reply as is.
 pub(crate) struct MetaGet<'k, 'f> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
+    /// The caller's flags, after the four asked for always.
     pub(crate) extra: &'f [MetaFlag],
 }
 
 /// `ms <key>` with `extra` flags; the reply's code.
 pub(crate) struct MetaSet<'k, 'v, 'f> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
     /// The key as the caller gave it, for [`Error::ValueTooLarge`].
     pub(crate) raw_key: &'k [u8],
+    /// The value.
     pub(crate) value: &'v [u8],
+    /// The caller's flags.
     pub(crate) extra: &'f [MetaFlag],
 }
 
 /// `md <key>` with `extra` flags; the reply's code.
 pub(crate) struct MetaDelete<'k, 'f> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
+    /// The caller's flags.
     pub(crate) extra: &'f [MetaFlag],
 }
 

@@ -111,7 +111,9 @@ impl Tokens for Client {
 
 /// A handful of meta flags on the stack, so building a request allocates nothing.
 pub(crate) struct Flags {
+    /// The flags, the first `len` of them pushed.
     buf: [MetaFlag; 8],
+    /// How many are pushed.
     len: usize,
 }
 

@@ -14,6 +14,7 @@ use crate::proto::{Request, Response};
 /// Asks one server for its statistics, general (`arg` `None`) or of one kind (`items`, `slabs`, ...).
 #[derive(Clone, Copy)]
 pub(crate) struct Stats<'a> {
+    /// The statistics' kind, checked to be one printable word.
     arg: Option<&'a str>,
 }
 

@@ -14,12 +14,17 @@ use crate::proto::{MetaCode, MetaFlag, MetaMode, Request, Response, StoreMode};
 
 /// Stores `value` under `key` as `mode` says, only if the item still has `cas` when given.
 pub(crate) struct Store<'k, 'v> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
     /// The key as the caller gave it, for [`Error::ValueTooLarge`].
     pub(crate) raw_key: &'k [u8],
+    /// The value.
     pub(crate) value: &'v [u8],
+    /// Which store: `set`, `add`, `replace`, `append` or `prepend` (`set` for `cas`).
     pub(crate) mode: StoreMode,
+    /// Expiry and client flags (unused by `append` and `prepend`, which keep the item's).
     pub(crate) opts: StoreOptions,
+    /// The token the item must still have (`cas`).
     pub(crate) cas: Option<Cas>,
 }
 

@@ -12,7 +12,9 @@ use crate::proto::{MetaCode, MetaFlag, MetaResponse, Request, Response};
 
 /// Sets one key's expiry to `ttl`; whether it exists.
 pub(crate) struct Touch<'k> {
+    /// The key, validated.
     pub(crate) key: WireKey<'k>,
+    /// The new expiry.
     pub(crate) ttl: u32,
 }
 

@@ -11,6 +11,7 @@ use crate::proto::{Request, Response};
 /// Sets one server's logging verbosity to `level`.
 #[derive(Clone, Copy)]
 pub(crate) struct Verbosity {
+    /// The log level.
     pub(crate) level: u32,
 }
 
