@@ -75,7 +75,7 @@ pub(crate) trait Op {
     /// `response` itself, for the client to report as [`Error::UnexpectedReply`].
     #[expect(
         clippy::result_large_err,
-        reason = "the reply is handed back only to be reported; a hit moves its output, as the inline match did"
+        reason = "the reply comes back only when unexpected, to be reported once; boxing it would cost every call"
     )]
     fn reply(self, response: Response) -> Result<Self::Output, Response>;
 }
