@@ -160,6 +160,7 @@ impl Client {
     }
 
     /// Encodes one request and waits for its reply, turning error replies into errors.
+    #[expect(dead_code, reason = "the commands now encode through `cmd::Op` and send with `call_raw`")]
     pub(crate) async fn call(
         &self,
         server: &Server,

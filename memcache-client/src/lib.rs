@@ -69,10 +69,11 @@
 
 mod auth;
 mod client;
+mod cmd;
 mod config;
 mod connection;
 mod error;
-mod items;
+mod item;
 mod key;
 mod multi;
 pub mod proto;
@@ -106,7 +107,7 @@ pub use cache_schema::cacheable;
 pub use client::Client;
 pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Distribution, Endpoint, FailurePolicy, Protocol, ServerAddr};
 pub use error::Error;
-pub use items::{Cas, Item, StoreOptions, StoreOutcome};
+pub use item::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
 pub use multi::MultiGet;
 #[cfg(feature = "tls")]

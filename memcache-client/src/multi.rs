@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::Error;
-use crate::items::Item;
+use crate::item::Item;
 
 /// What [`Client::get_many`](crate::Client::get_many) (with `V = Item`) or
 /// [`TypedClient::get_many`](crate::TypedClient::get_many) (with `V = T`) read.
