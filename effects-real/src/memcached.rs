@@ -5,7 +5,7 @@ use std::future::Future;
 
 use effects::{Cache, CacheError, Cacheable, CasToken, DecodePolicy, RejectReason, StoreOutcome, check_key};
 use memcache_client::typed::{Bincode, TypedClient};
-use memcache_client::{Cas, Client};
+use memcache_client::{Cas, Client, Rejection};
 
 /// [`Cache`] on memcached: the client's typed envelopes (bincode), its decode policy, metrics and stampede-protected
 /// `get_or_compute`. Cheap to clone.
@@ -68,16 +68,6 @@ enum Mode {
 pub(crate) fn map_error(error: memcache_client::Error) -> CacheError {
     use memcache_client::Error as E;
     let lossy = |key: &[u8]| String::from_utf8_lossy(key).into_owned();
-    let reason = match error.kind() {
-        "not_enveloped" => Some(RejectReason::NotEnveloped),
-        "unexpected_type" => Some(RejectReason::UnexpectedType),
-        "unexpected_version" => Some(RejectReason::UnexpectedVersion),
-        "schema_mismatch" => Some(RejectReason::SchemaMismatch),
-        "unexpected_codec" => Some(RejectReason::UnexpectedCodec),
-        "corrupt" => Some(RejectReason::Corrupt),
-        "decode" => Some(RejectReason::Decode),
-        _ => None,
-    };
     match error {
         _ if error.is_timeout() => CacheError::Timeout { message: error.to_string() },
         E::InvalidKey { key, reason } => CacheError::InvalidKey {
@@ -91,17 +81,28 @@ pub(crate) fn map_error(error: memcache_client::Error) -> CacheError {
         E::ValueTooLarge { key, size, limit } => CacheError::ValueTooLarge { key: lossy(&key), size, limit },
         E::Encode { key, type_name, message } => CacheError::Encode { key: lossy(&key), type_name, message },
         E::Untraceable(error) => CacheError::Untraceable(error),
-        E::NotEnveloped { key, .. }
-        | E::UnexpectedType { key, .. }
-        | E::UnexpectedVersion { key, .. }
-        | E::SchemaMismatch { key, .. }
-        | E::UnexpectedCodec { key, .. }
-        | E::Corrupt { key, .. }
-        | E::Decode { key, .. } => {
-            CacheError::Rejected { key: lossy(&key), type_name: "", reason: reason.unwrap_or(RejectReason::Corrupt) }
+        E::Rejected { key, reason } => {
+            CacheError::Rejected { key: lossy(&key), type_name: "", reason: reject_reason(&reason) }
         }
         error if error.is_retryable() => CacheError::Unavailable { message: error.to_string() },
         error => CacheError::Server { message: error.to_string() },
+    }
+}
+
+/// The capability's name for why the client refused a value.
+fn reject_reason(reason: &Rejection) -> RejectReason {
+    match reason {
+        Rejection::NotEnveloped { .. } => RejectReason::NotEnveloped,
+        Rejection::UnexpectedType { .. } => RejectReason::UnexpectedType,
+        Rejection::UnexpectedVersion { .. } => RejectReason::UnexpectedVersion,
+        Rejection::SchemaMismatch { .. } => RejectReason::SchemaMismatch,
+        Rejection::UnexpectedCodec { .. } => RejectReason::UnexpectedCodec,
+        Rejection::Corrupt { .. } => RejectReason::Corrupt,
+        Rejection::Decode { .. } => RejectReason::Decode,
+        // A reason added to the client after this was written: the value is still refused (it is a rejection, so
+        // a miss under the default policy), and "damaged" is the closest claim that promises nothing about its
+        // type or version.
+        _ => RejectReason::Corrupt,
     }
 }
 
@@ -181,5 +182,35 @@ impl Cache for MemcachedCache {
             return compute().await;
         }
         self.typed::<T>().get_or_compute(key, ttl, compute).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use effects::{CacheError, RejectReason};
+    use memcache_client::{Error, Rejection};
+
+    use super::map_error;
+
+    /// Each of the client's reasons keeps its own name in the capability: handlers and metrics tell a deploy in
+    /// progress (a version) from damage.
+    #[test]
+    fn rejections_keep_their_reason() {
+        let cases = [
+            (Rejection::NotEnveloped { flags: 0 }, RejectReason::NotEnveloped),
+            (Rejection::UnexpectedType { expected: "a", found: "b".into() }, RejectReason::UnexpectedType),
+            (Rejection::UnexpectedVersion { type_name: "a", expected: 2, found: 1 }, RejectReason::UnexpectedVersion),
+            (
+                Rejection::SchemaMismatch { type_name: "a", version: 1, expected: 1, found: 2 },
+                RejectReason::SchemaMismatch,
+            ),
+            (Rejection::UnexpectedCodec { expected: "bincode2", found: 2 }, RejectReason::UnexpectedCodec),
+            (Rejection::Corrupt { reason: "checksum mismatch" }, RejectReason::Corrupt),
+            (Rejection::Decode { type_name: "a", message: "eof".into() }, RejectReason::Decode),
+        ];
+        for (rejection, expected) in cases {
+            let mapped = map_error(Error::Rejected { key: "k:1".into(), reason: rejection });
+            assert_eq!(mapped, CacheError::Rejected { key: "k:1".into(), type_name: "", reason: expected });
+        }
     }
 }

@@ -195,7 +195,10 @@ mod cache {
         assert_eq!(cache.set("shared:3", &lamp(1), 0).await, Ok(StoreOutcome::Stored));
         assert!(matches!(
             typed.get("shared:3").await,
-            Err(memcache_client::Error::UnexpectedType { expected: "contract.Shared", .. })
+            Err(memcache_client::Error::Rejected {
+                reason: memcache_client::Rejection::UnexpectedType { expected: "contract.Shared", .. },
+                ..
+            })
         ));
     }
 }

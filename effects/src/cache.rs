@@ -30,7 +30,7 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
-    /// The stable name, the same as `memcache_client::Error::kind` (`"unexpected_version"`, ...).
+    /// The stable name, the same as `memcache_client::Rejection::as_str` (`"unexpected_version"`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             RejectReason::NotEnveloped => "not_enveloped",

@@ -12,8 +12,9 @@
 //! again. Each task owns its own keys, so nothing
 //! races on the server side; a read outside the set is a wrong value, and there must be none.
 //!
-//! It prints operations, wrong values, errors by [`Error::kind`](memcache_client::Error::kind), and the process's resident memory and open file
-//! descriptors at start and end, then a `soak ...` summary line with the same figures for scripts.
+//! It prints operations, wrong values, errors by [`ErrorKind`](memcache_client::ErrorKind) name, and the process's
+//! resident memory and open file descriptors at start and end, then a `soak ...` summary line with the same figures
+//! for scripts.
 
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -334,7 +335,7 @@ async fn load(
                 Ok(item) => {
                     check_read(shared, keys, i, item.map(|i| i.value.to_vec()), settled, "get", &mut tally);
                 }
-                Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+                Err(e) => *tally.errors.entry(e.kind().as_str()).or_default() += 1,
             }
             None
         } else if roll < 50 {
@@ -351,7 +352,7 @@ async fn load(
                 Ok(result) => {
                     for (&k, &settled) in batch.iter().zip(&settled) {
                         match result.errors().get(keys[k].as_bytes()) {
-                            Some(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+                            Some(e) => *tally.errors.entry(e.kind().as_str()).or_default() += 1,
                             None => {
                                 let value = result.get(&keys[k]).map(|item| item.value.to_vec());
                                 check_read(shared, keys, k, value, settled, "get_many", &mut tally);
@@ -359,7 +360,7 @@ async fn load(
                         }
                     }
                 }
-                Err(e) => *tally.errors.entry(e.kind()).or_default() += 1,
+                Err(e) => *tally.errors.entry(e.kind().as_str()).or_default() += 1,
             }
             for (&k, before) in batch.iter().zip(kills) {
                 if shared.kills[shared.owner[k]].load(Ordering::SeqCst) != before || before % 2 == 1 {
@@ -373,7 +374,7 @@ async fn load(
             match client.set(key, value.clone(), StoreOptions::default()).await {
                 Ok(_) => Some(Wrote::Surely(Some(value))),
                 Err(e) => {
-                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    *tally.errors.entry(e.kind().as_str()).or_default() += 1;
                     Some(Wrote::Maybe(Some(value), e))
                 }
             }
@@ -382,7 +383,7 @@ async fn load(
             match client.delete(key).await {
                 Ok(_) => Some(Wrote::Surely(None)),
                 Err(e) => {
-                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    *tally.errors.entry(e.kind().as_str()).or_default() += 1;
                     Some(Wrote::Maybe(None, e))
                 }
             }
@@ -394,7 +395,7 @@ async fn load(
             if let Err(e) = &result
                 && shared.maybe_late(i, e, stops_before, shared.stops[server].load(Ordering::SeqCst))
             {
-                *tally.errors.entry(e.kind()).or_default() += 1;
+                *tally.errors.entry(e.kind().as_str()).or_default() += 1;
                 continue;
             }
             let mut model = shared.model(i);
@@ -402,7 +403,7 @@ async fn load(
                 // In doubt: a late write may still land; the outcome pins nothing.
                 *model = Model::Any;
                 if let Err(e) = &result {
-                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    *tally.errors.entry(e.kind().as_str()).or_default() += 1;
                 }
                 continue;
             }
@@ -423,7 +424,7 @@ async fn load(
                     }
                 }
                 (Err(e), numbers) => {
-                    *tally.errors.entry(e.kind()).or_default() += 1;
+                    *tally.errors.entry(e.kind().as_str()).or_default() += 1;
                     for n in numbers.unwrap_or_default() {
                         model.add(Some(n.wrapping_add(delta).to_string().into_bytes()));
                     }

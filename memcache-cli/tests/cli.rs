@@ -214,7 +214,10 @@ fn a_value_written_by_memc_is_not_a_typed_envelope() {
     let client = memcache_client::Client::new(&server.addr()).unwrap();
     let strict = client.typed::<Product>().with_policy(memcache_client::DecodePolicy::Strict);
     match runtime.block_on(strict.get("product:1")) {
-        Err(memcache_client::Error::NotEnveloped { key, flags: 0 }) => assert_eq!(key, "product:1"),
+        Err(memcache_client::Error::Rejected {
+            key,
+            reason: memcache_client::Rejection::NotEnveloped { flags: 0 },
+        }) => assert_eq!(key, "product:1"),
         other => panic!("expected NotEnveloped, got {other:?}"),
     }
     assert!(runtime.block_on(client.typed::<Product>().get("product:1")).unwrap().is_none());

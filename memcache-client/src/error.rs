@@ -9,6 +9,13 @@ use bytes::Bytes;
 
 use crate::key::InvalidKeyReason;
 use crate::proto::ProtocolError;
+use crate::typed::Rejection;
+
+mod kind;
+#[cfg(test)]
+mod tests;
+
+pub use kind::ErrorKind;
 
 /// Everything that can go wrong in a memcached request.
 ///
@@ -163,84 +170,16 @@ pub enum Error {
         /// The reply, abbreviated.
         reply: String,
     },
-    /// A typed read found a value that another client (or this crate without the typed layer) wrote: its
-    /// client flags do not mark a typed envelope.
-    #[error("value under {} is not a typed envelope (client flags {flags:#x})", Escaped(key))]
-    NotEnveloped {
-        /// The key.
+    /// A typed read found a value it must not decode: another type, version, schema or codec wrote it, it is not
+    /// a typed envelope at all, or the envelope is damaged. `reason` says which; match on it to act on one case
+    /// (`Error::Rejected { reason: Rejection::SchemaMismatch { .. }, .. }`). Under
+    /// [`DecodePolicy::TreatAsMiss`](crate::typed::DecodePolicy) these are misses.
+    #[error("value under {} {reason}", Escaped(key))]
+    Rejected {
+        /// The key the value was read under.
         key: Bytes,
-        /// The client flags it was stored with.
-        flags: u32,
-    },
-    /// A typed read found a value of another type under the key.
-    #[error("value under {} is a {found:?}, not a {expected:?}", Escaped(key))]
-    UnexpectedType {
-        /// The key.
-        key: Bytes,
-        /// The type name the reader declares.
-        expected: &'static str,
-        /// The type name the writer declared.
-        found: String,
-    },
-    /// A typed read found its own type written at another schema version (an older or newer deploy).
-    #[error("value under {} is {type_name} version {found}, reader expects version {expected}", Escaped(key))]
-    UnexpectedVersion {
-        /// The key.
-        key: Bytes,
-        /// The type name.
-        type_name: &'static str,
-        /// The reader's version.
-        expected: u32,
-        /// The writer's version.
-        found: u32,
-    },
-    /// Same type and version, but the writer's serde shape differs from the reader's: a field was added, removed,
-    /// renamed, reordered or retyped without a version bump.
-    #[error(
-        "value under {} is {type_name} version {version} with schema fingerprint {found:#018x}, reader has \
-         {expected:#018x}: the type changed without a version bump",
-        Escaped(key)
-    )]
-    SchemaMismatch {
-        /// The key.
-        key: Bytes,
-        /// The type name.
-        type_name: &'static str,
-        /// The schema version both declare.
-        version: u32,
-        /// The reader's fingerprint.
-        expected: u64,
-        /// The writer's fingerprint.
-        found: u64,
-    },
-    /// A typed read found a value encoded with another codec (for example bincode data read through postcard).
-    #[error("value under {} was encoded with codec {found}, reader uses {expected}", Escaped(key))]
-    UnexpectedCodec {
-        /// The key.
-        key: Bytes,
-        /// The reader's codec name.
-        expected: &'static str,
-        /// The codec id in the envelope.
-        found: u8,
-    },
-    /// The envelope is damaged: truncated, wrong magic, inconsistent lengths, or (format 2) a checksum that does not
-    /// match.
-    #[error("value under {} is a corrupt envelope: {reason}", Escaped(key))]
-    Corrupt {
-        /// The key.
-        key: Bytes,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The envelope checked out but its payload did not decode as the type.
-    #[error("value under {} did not decode as {type_name}: {message}", Escaped(key))]
-    Decode {
-        /// The key.
-        key: Bytes,
-        /// The type name.
-        type_name: &'static str,
-        /// The codec's message.
-        message: String,
+        /// Why it was refused, with what the reader expected and what it found.
+        reason: Rejection,
     },
     /// The value could not be serialised (for example a map with non-string keys in a codec that needs them).
     #[error("value for {} did not encode as {type_name}: {message}", Escaped(key))]
@@ -289,50 +228,38 @@ impl Error {
     }
 
     /// Whether a typed read found data it must not decode: another type, version, schema or codec, a raw value,
-    /// or a damaged envelope. Under [`DecodePolicy::TreatAsMiss`](crate::typed::DecodePolicy) these are misses.
+    /// or a damaged envelope: exactly [`Error::Rejected`]. Under
+    /// [`DecodePolicy::TreatAsMiss`](crate::typed::DecodePolicy) these are misses.
     pub fn is_rejected_value(&self) -> bool {
-        matches!(
-            self,
-            Error::NotEnveloped { .. }
-                | Error::UnexpectedType { .. }
-                | Error::UnexpectedVersion { .. }
-                | Error::SchemaMismatch { .. }
-                | Error::UnexpectedCodec { .. }
-                | Error::Corrupt { .. }
-                | Error::Decode { .. }
-        )
+        matches!(self, Error::Rejected { .. })
     }
 
-    /// A short, stable name of the variant for metrics labels and logs (`"timeout"`, `"unexpected_version"`, ...).
-    pub fn kind(&self) -> &'static str {
+    /// The error's category, one per variant, for a program to match on; [`ErrorKind::as_str`] names it for
+    /// metrics labels and logs (`"timeout"`, `"rejected"`, ...). A rejection's own reason is
+    /// [`Rejection::as_str`].
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidKey { .. } => "invalid_key",
-            Error::ValueTooLarge { .. } => "value_too_large",
-            Error::InvalidAddress { .. } => "invalid_address",
-            Error::ConnectTimeout { .. } => "connect_timeout",
-            Error::Connect { .. } => "connect",
-            Error::Timeout { .. } => "timeout",
-            Error::ServerDown { .. } => "server_down",
-            Error::Tls { .. } => "tls",
-            Error::InvalidTlsConfig { .. } => "invalid_tls_config",
-            Error::AuthFailed { .. } => "auth_failed",
-            Error::Io { .. } => "io",
-            Error::Protocol { .. } => "protocol",
-            Error::ConnectionReset { .. } => "connection_reset",
-            Error::UnknownCommand { .. } => "unknown_command",
-            Error::ClientError { .. } => "client_error",
-            Error::ServerError { .. } => "server_error",
-            Error::UnexpectedReply { .. } => "unexpected_reply",
-            Error::NotEnveloped { .. } => "not_enveloped",
-            Error::UnexpectedType { .. } => "unexpected_type",
-            Error::UnexpectedVersion { .. } => "unexpected_version",
-            Error::SchemaMismatch { .. } => "schema_mismatch",
-            Error::UnexpectedCodec { .. } => "unexpected_codec",
-            Error::Corrupt { .. } => "corrupt",
-            Error::Decode { .. } => "decode",
-            Error::Encode { .. } => "encode",
-            Error::Untraceable(_) => "untraceable",
-            Error::InvalidArgument(_) => "invalid_argument",
+            Error::InvalidKey { .. } => ErrorKind::InvalidKey,
+            Error::ValueTooLarge { .. } => ErrorKind::ValueTooLarge,
+            Error::InvalidAddress { .. } => ErrorKind::InvalidAddress,
+            Error::ConnectTimeout { .. } => ErrorKind::ConnectTimeout,
+            Error::Connect { .. } => ErrorKind::Connect,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::ServerDown { .. } => ErrorKind::ServerDown,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::InvalidTlsConfig { .. } => ErrorKind::InvalidTlsConfig,
+            Error::AuthFailed { .. } => ErrorKind::AuthFailed,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::ConnectionReset { .. } => ErrorKind::ConnectionReset,
+            Error::UnknownCommand { .. } => ErrorKind::UnknownCommand,
+            Error::ClientError { .. } => ErrorKind::ClientError,
+            Error::ServerError { .. } => ErrorKind::ServerError,
+            Error::UnexpectedReply { .. } => ErrorKind::UnexpectedReply,
+            Error::Rejected { .. } => ErrorKind::Rejected,
+            Error::Encode { .. } => ErrorKind::Encode,
+            Error::Untraceable(_) => ErrorKind::Untraceable,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
         }
     }
 

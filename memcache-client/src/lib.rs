@@ -46,8 +46,8 @@
 //! - Misses, `NOT_STORED`, `EXISTS` and `NOT_FOUND` are values ([`Option`], [`StoreOutcome`], `bool`), not errors.
 //! - [`typed`]: values that carry their schema. [`Client::typed`] stores serde types in an envelope naming their
 //!   type, schema version, schema fingerprint and codec; data written by another type or another version is
-//!   rejected ([`Error::UnexpectedVersion`], ...) or treated as a miss, never decoded into garbage. Read-through
-//!   caching with stampede protection: [`TypedClient::get_or_compute`].
+//!   rejected ([`Error::Rejected`], whose [`Rejection`] says why: `UnexpectedVersion`, ...) or treated as a miss,
+//!   never decoded into garbage. Read-through caching with stampede protection: [`TypedClient::get_or_compute`].
 //! - TLS ([`Config::tls`], [`TlsConfig`], rustls with the `ring` provider) for servers started with `-Z`, and
 //!   memcached's ASCII authentication ([`Config::auth`], [`Credentials`]) for servers started with `-Y authfile`:
 //!   every connection authenticates before it carries a request ([`Error::Tls`], [`Error::AuthFailed`]).
@@ -106,10 +106,10 @@ pub use auth::Credentials;
 pub use cache_schema::cacheable;
 pub use client::Client;
 pub use config::{Config, DEFAULT_MAX_VALUE_SIZE, Distribution, Endpoint, FailurePolicy, Protocol, ServerAddr};
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use item::{Cas, Item, StoreOptions, StoreOutcome};
 pub use key::{AsKey, BinaryKey, InvalidKeyReason, MAX_KEY_LEN};
 pub use multi::MultiGet;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
-pub use typed::{Cacheable, DecodePolicy, TypedClient};
+pub use typed::{Cacheable, DecodePolicy, Rejection, TypedClient};

@@ -19,9 +19,9 @@
 //! A crash found this way becomes a regression test at the bottom of this file, named for what it caught.
 
 use bytes::BytesMut;
-use memcache_client::Error;
 use memcache_client::proto::{ReplyDecoder, ReplyKind, Request};
 use memcache_client::typed::{Bincode, Codec, ENVELOPE_FLAGS, envelope};
+use memcache_client::{Error, Rejection};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -391,7 +391,9 @@ proptest! {
 #[test]
 fn an_empty_envelope_is_corrupt() {
     match envelope::decode::<Payload, Bincode>(&SCHEMA, b"k", ENVELOPE_FLAGS, b"") {
-        Err(Error::Corrupt { reason, .. }) => assert_eq!(reason, "shorter than an envelope header"),
+        Err(Error::Rejected { reason: Rejection::Corrupt { reason }, .. }) => {
+            assert_eq!(reason, "shorter than an envelope header")
+        }
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
@@ -407,7 +409,7 @@ fn unhex(hex: &str) -> Vec<u8> {
 fn regression_a_claimed_sequence_length_with_no_elements_is_a_decode_error() {
     let bytes = unhex("4d4b010103000000f0debc9a78563412050000000c66757a7a2e5061796c6f61640500fbe2fb");
     match envelope::decode::<Payload, Bincode>(&SCHEMA, b"k", ENVELOPE_FLAGS, &bytes) {
-        Err(Error::Decode { type_name: "fuzz.Payload", message, .. }) => {
+        Err(Error::Rejected { reason: Rejection::Decode { type_name: "fuzz.Payload", message }, .. }) => {
             assert!(message.contains("UnexpectedEnd"), "{message}");
         }
         other => panic!("expected Decode, got {other:?}"),
@@ -421,7 +423,7 @@ fn regression_a_claimed_map_length_with_no_entries_is_a_decode_error_in_bincode(
     // Header (bincode, version 1, fingerprint 0, payload length 4, type name), then variant 5 and a u16 length.
     let bytes = unhex(concat!("4d4b0101010000000000000000000000040000000a66757a7a2e4576656e74", "05fbffff"));
     match envelope::decode::<Event, Bincode>(&EVENT, b"k", ENVELOPE_FLAGS, &bytes) {
-        Err(Error::Decode { type_name: "fuzz.Event", message, .. }) => {
+        Err(Error::Rejected { reason: Rejection::Decode { type_name: "fuzz.Event", message }, .. }) => {
             assert!(message.contains("UnexpectedEnd"), "{message}");
         }
         other => panic!("expected Decode, got {other:?}"),
@@ -435,7 +437,7 @@ fn regression_a_claimed_map_length_with_no_entries_is_a_decode_error_in_bincode(
 fn regression_a_claimed_map_length_with_no_entries_is_a_decode_error() {
     let bytes = unhex("4d4b0102010000000000000000000000040000000a66757a7a2e4576656e7405ffff03");
     match envelope::decode::<Event, memcache_client::typed::Postcard>(&EVENT, b"k", ENVELOPE_FLAGS, &bytes) {
-        Err(Error::Decode { type_name: "fuzz.Event", .. }) => {}
+        Err(Error::Rejected { reason: Rejection::Decode { type_name: "fuzz.Event", .. }, .. }) => {}
         other => panic!("expected Decode, got {other:?}"),
     }
 }

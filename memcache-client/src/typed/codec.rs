@@ -39,7 +39,7 @@ pub trait Codec: Send + Sync + 'static {
 /// bincode's maintainers stopped in 2025 and 3.0 is a deliberate compile error, so this crate pins `bincode = "2"`.
 /// It is compact and fast; `Postcard` (feature `postcard`) is the maintained alternative with a stable,
 /// documented wire format. Switching codecs is safe at any time: values written with the other codec are
-/// rejected ([`Error::UnexpectedCodec`](crate::Error::UnexpectedCodec)), never misread.
+/// rejected ([`Rejection::UnexpectedCodec`](super::Rejection::UnexpectedCodec)), never misread.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bincode;
 

@@ -21,7 +21,7 @@
 //!
 //! The item's 32-bit client flags are set to [`ENVELOPE_FLAGS`], so a value stored by any other client is
 //! recognised from its flags without parsing it. The payload length catches truncation. Format 2 adds a checksum
-//! ([`Integrity::Xxh3`], the typed client's default): any flipped bit is then [`Error::Corrupt`] instead of an
+//! ([`Integrity::Xxh3`], the typed client's default): any flipped bit is then [`Rejection::Corrupt`] instead of an
 //! altered value; its cost, against CRC32, is in BENCHMARKS.md. Readers accept both formats and verify every
 //! checksum they find; a reader from before format 2 rejects a format 2 envelope as `Corrupt` (unknown format
 //! version), so no reader ever decodes a format it does not know.
@@ -31,7 +31,7 @@ pub use cache_schema::Schema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::Codec;
+use super::{Codec, Rejection};
 use crate::Error;
 
 /// The client flags of every enveloped value: `MK` and the envelope format family (1).
@@ -51,7 +51,7 @@ const CHECKSUM: usize = 8;
 pub enum Integrity {
     /// No checksum (envelope format 1): a flipped bit in the payload may decode as an altered value.
     None,
-    /// An XXH3-64 of the whole envelope after it (format 2): corruption is [`Error::Corrupt`]. The default.
+    /// An XXH3-64 of the whole envelope after it (format 2): corruption is [`Rejection::Corrupt`]. The default.
     #[default]
     Xxh3,
 }
@@ -121,19 +121,20 @@ fn checksum(envelope: &[u8]) -> u64 {
 /// way round). Nothing is decoded unless all pass.
 ///
 /// # Errors
-/// [`Error::NotEnveloped`], [`Error::Corrupt`], [`Error::UnexpectedType`], [`Error::UnexpectedCodec`],
-/// [`Error::UnexpectedVersion`], [`Error::SchemaMismatch`] or [`Error::Decode`], each carrying the key.
+/// [`Error::Rejected`] carrying the key and, as the checks run, [`Rejection::NotEnveloped`],
+/// [`Rejection::Corrupt`], [`Rejection::UnexpectedType`], [`Rejection::UnexpectedCodec`],
+/// [`Rejection::UnexpectedVersion`], [`Rejection::SchemaMismatch`] or [`Rejection::Decode`].
 pub fn decode<T: DeserializeOwned, C: Codec>(
     expected: &Schema,
     key: &[u8],
     flags: u32,
     bytes: &[u8],
 ) -> Result<T, Error> {
-    let key = || Bytes::copy_from_slice(key);
+    let reject = |reason| Error::Rejected { key: Bytes::copy_from_slice(key), reason };
     if flags != ENVELOPE_FLAGS {
-        return Err(Error::NotEnveloped { key: key(), flags });
+        return Err(reject(Rejection::NotEnveloped { flags }));
     }
-    let corrupt = |reason| Error::Corrupt { key: key(), reason };
+    let corrupt = |reason| reject(Rejection::Corrupt { reason });
     if bytes.len() < FIXED {
         return Err(corrupt("shorter than an envelope header"));
     }
@@ -176,35 +177,29 @@ pub fn decode<T: DeserializeOwned, C: Codec>(
     }
     let name = &bytes[header..name_end];
     if name != expected.type_name.as_bytes() {
-        return Err(Error::UnexpectedType {
-            key: key(),
+        return Err(reject(Rejection::UnexpectedType {
             expected: expected.type_name,
             found: String::from_utf8_lossy(name).into_owned(),
-        });
+        }));
     }
     if codec != C::ID {
-        return Err(Error::UnexpectedCodec { key: key(), expected: C::NAME, found: codec });
+        return Err(reject(Rejection::UnexpectedCodec { expected: C::NAME, found: codec }));
     }
     if version != expected.version {
-        return Err(Error::UnexpectedVersion {
-            key: key(),
+        return Err(reject(Rejection::UnexpectedVersion {
             type_name: expected.type_name,
             expected: expected.version,
             found: version,
-        });
+        }));
     }
     if fingerprint != expected.fingerprint {
-        return Err(Error::SchemaMismatch {
-            key: key(),
+        return Err(reject(Rejection::SchemaMismatch {
             type_name: expected.type_name,
             version,
             expected: expected.fingerprint,
             found: fingerprint,
-        });
+        }));
     }
-    C::decode(&bytes[name_end..]).map_err(|message| Error::Decode {
-        key: key(),
-        type_name: expected.type_name,
-        message,
-    })
+    C::decode(&bytes[name_end..])
+        .map_err(|message| reject(Rejection::Decode { type_name: expected.type_name, message }))
 }

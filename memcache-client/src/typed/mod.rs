@@ -26,8 +26,8 @@
 //!
 //! The fingerprint is traced from `T`'s serde shape and its full Rust type (see [`fingerprint`] for the exact rules):
 //! a field added, removed, renamed, reordered or retyped, an enum variant changed anywhere, a generic argument
-//! changed, or the type moved to another module, is a [`Error::SchemaMismatch`] without any version bump. It cannot
-//! see a change of meaning with the same shape, nor serde attributes that alter the encoding but not the shape.
+//! changed, or the type moved to another module, is a [`Rejection::SchemaMismatch`] without any version bump. It
+//! cannot see a change of meaning with the same shape, nor serde attributes that alter the encoding but not the shape.
 //! A type it cannot trace fails closed: [`Client::typed`] still returns a handle, but every call on it returns
 //! [`Error::Untraceable`] naming the type and the reason (under every [`DecodePolicy`]; `get_or_compute` computes
 //! uncached), until the declaration gives samples or opts out in writing:
@@ -55,10 +55,11 @@
 //! ## Integrity
 //!
 //! A handle writes envelope format 2 by default: the envelope followed by an XXH3-64 of it
-//! ([`Integrity::Xxh3`]), so a value damaged on its way (a buggy writer, a broken proxy) is [`Error::Corrupt`]
-//! rather than a record with altered fields. XXH3 was chosen over CRC32 by measurement, and kept on by default
-//! because its cost is small next to a round trip (BENCHMARKS.md). [`TypedClient::with_integrity`] turns it off
-//! for writing; readers verify every checksum they find and still read format 1.
+//! ([`Integrity::Xxh3`]), so a value damaged on its way (a buggy writer, a broken proxy) is rejected as
+//! [`Rejection::Corrupt`] rather than decoded into a record with altered fields. XXH3 was chosen over CRC32 by
+//! measurement, and kept on by default because its cost is small next to a round trip (BENCHMARKS.md).
+//! [`TypedClient::with_integrity`] turns it off for writing; readers verify every checksum they find and still read
+//! format 1.
 //!
 //! ## Versions during a deploy
 //!
@@ -74,8 +75,8 @@
 //! advisory RUSTSEC-2025-0141: its authors ended development; no vulnerability is known), so new code should
 //! prefer postcard, which is maintained: enable the crate's `postcard` feature and ask for the codec by name,
 //! `client.typed_with::<T, Postcard>()`. The codec is recorded in every envelope, so switching is safe during a
-//! deploy: a reader using one codec treats a value written with the other as [`Error::UnexpectedCodec`] (a miss
-//! under [`DecodePolicy::TreatAsMiss`]), never as garbage; the values are rewritten in the new codec as they miss.
+//! deploy: a reader using one codec rejects a value written with the other as [`Rejection::UnexpectedCodec`] (a
+//! miss under [`DecodePolicy::TreatAsMiss`]), never as garbage; the values are rewritten in the new codec as they miss.
 //!
 //! ```ignore
 //! // Cargo.toml: memcache-client = { version = "0.1", features = ["postcard"] }
@@ -86,6 +87,7 @@
 mod codec;
 mod compute;
 pub mod envelope;
+mod rejection;
 #[cfg(all(test, feature = "bincode"))]
 mod tests;
 
@@ -99,6 +101,7 @@ pub use codec::Postcard;
 pub use codec::{Bincode, Codec};
 pub use compute::ComputeOptions;
 pub use envelope::{ENVELOPE_FLAGS, Integrity, Schema};
+pub use rejection::Rejection;
 
 use crate::key::AsKey;
 use crate::{Cas, Client, Error, MultiGet, StoreOptions, StoreOutcome};
@@ -215,9 +218,10 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
     /// Reads the value under `key`. `None` is a miss — or, under `TreatAsMiss`, a value this type must not decode.
     ///
     /// # Errors
-    /// Connection, timeout and server errors; under [`DecodePolicy::Strict`] also the rejection variants
-    /// ([`Error::UnexpectedVersion`], [`Error::UnexpectedType`], ...). [`Error::Untraceable`] (under every policy)
-    /// if `T` has no schema fingerprint; this and every other call on the handle then send nothing.
+    /// Connection, timeout and server errors; under [`DecodePolicy::Strict`] also [`Error::Rejected`] (its
+    /// [`Rejection`] says why: [`Rejection::UnexpectedVersion`], [`Rejection::UnexpectedType`], ...).
+    /// [`Error::Untraceable`] (under every policy) if `T` has no schema fingerprint; this and every other call on
+    /// the handle then send nothing.
     pub async fn get<K: AsKey + ?Sized>(&self, key: &K) -> Result<Option<T>, Error> {
         Ok(self.gets(key).await?.map(|(value, _)| value))
     }
@@ -344,7 +348,13 @@ impl<T: Cacheable, C: Codec> TypedClient<T, C> {
 
 /// Counts and logs a rejected value.
 pub(crate) fn note_rejection(type_name: &'static str, error: &Error) {
+    // Label a rejection by its reason, not by the shared `rejected` kind: dashboards tell an unexpected version
+    // (a deploy in progress) from corruption. Other errors (`untraceable`) are labelled by their kind.
+    let reason = match error {
+        Error::Rejected { reason, .. } => reason.as_str(),
+        other => other.kind().as_str(),
+    };
     #[cfg(feature = "metrics")]
-    metrics::counter!("memcache_typed_rejected_total", "type" => type_name, "reason" => error.kind()).increment(1);
-    tracing::warn!(type_name, reason = error.kind(), %error, "cached value rejected");
+    metrics::counter!("memcache_typed_rejected_total", "type" => type_name, "reason" => reason).increment(1);
+    tracing::warn!(type_name, reason, %error, "cached value rejected");
 }

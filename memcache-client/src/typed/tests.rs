@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::envelope::{self, ENVELOPE_FLAGS, Integrity, Schema};
 use super::{Bincode, Codec};
-use crate::Error;
+use crate::{Error, Rejection};
 
 const SEED: u64 = 0x656e_7665_6c6f_7065;
 
@@ -83,7 +83,8 @@ proptest! {
         let at = bit.index(bytes.len() * 8);
         bytes[at / 8] ^= 1 << (at % 8);
         let result = envelope::decode::<Sample, Bincode>(&schema(), b"k", ENVELOPE_FLAGS, &bytes);
-        prop_assert!(matches!(result, Err(Error::Corrupt { .. })), "bit {}: {:?}", at, result);
+        let corrupt = matches!(result, Err(Error::Rejected { reason: Rejection::Corrupt { .. }, .. }));
+        prop_assert!(corrupt, "bit {}: {:?}", at, result);
     }
 
     #[test]
@@ -91,7 +92,8 @@ proptest! {
         let bytes = envelope::encode::<_, Bincode>(&schema(), b"k", &value).unwrap();
         for end in 0..bytes.len() {
             let result = envelope::decode::<Sample, Bincode>(&schema(), b"k", ENVELOPE_FLAGS, &bytes[..end]);
-            prop_assert!(matches!(result, Err(Error::Corrupt { .. })), "prefix {}: {:?}", end, result);
+            let corrupt = matches!(result, Err(Error::Rejected { reason: Rejection::Corrupt { .. }, .. }));
+            prop_assert!(corrupt, "prefix {}: {:?}", end, result);
         }
     }
 }
@@ -115,7 +117,7 @@ proptest! {
         bytes[16..20].copy_from_slice(&(payload.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&payload);
         match envelope::decode::<Sample, Bincode>(&schema(), b"k", ENVELOPE_FLAGS, &bytes) {
-            Ok(_) | Err(Error::Decode { .. }) => {}
+            Ok(_) | Err(Error::Rejected { reason: Rejection::Decode { .. }, .. }) => {}
             Err(other) => prop_assert!(false, "unexpected {:?}", other),
         }
     }

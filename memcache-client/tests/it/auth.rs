@@ -1,6 +1,6 @@
 //! memcached's ASCII authentication (`-Y authfile`): every connection authenticates before its first request.
 
-use memcache_client::{Config, Credentials, Error, StoreOptions};
+use memcache_client::{Config, Credentials, Error, ErrorKind, StoreOptions};
 
 use crate::support::{Memcached, TempDir, client_with};
 
@@ -44,7 +44,8 @@ async fn a_wrong_password_is_refused_with_auth_failed() {
     let client = client_with(&server, auth_config("alice", "looking-glass"));
     let err = client.set("k", "v", StoreOptions::default()).await.unwrap_err();
     assert!(matches!(err, Error::AuthFailed { .. }), "{err:?}");
-    assert_eq!(err.kind(), "auth_failed");
+    assert_eq!(err.kind(), ErrorKind::AuthFailed);
+    assert_eq!(err.kind().as_str(), "auth_failed");
     // The refused connection carried nothing: the right user still finds no key.
     let good = client_with(&server, auth_config("alice", "wonderland"));
     assert_eq!(good.get("k").await.unwrap(), None);

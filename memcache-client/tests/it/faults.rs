@@ -141,7 +141,7 @@ async fn requests_pipelined_behind_a_garbled_reply_are_reset_not_misanswered() {
     for result in &results {
         match result {
             Err(e @ (Error::Protocol { .. } | Error::ConnectionReset { .. })) => {
-                *kinds.entry(e.kind()).or_default() += 1
+                *kinds.entry(e.kind().as_str()).or_default() += 1
             }
             other => panic!("expected Protocol or ConnectionReset, got {other:?}"),
         }
@@ -299,7 +299,7 @@ async fn concurrent_readers_never_get_another_keys_value_while_faults_toggle() {
                                     ),
                                     "unexpected error under faults: {e:?}"
                                 );
-                                *errors.entry(e.kind()).or_default() += 1;
+                                *errors.entry(e.kind().as_str()).or_default() += 1;
                             }
                         }
                     }

@@ -85,7 +85,7 @@ impl Seen {
                     ),
                     "unexpected error under a silent fault: {error:?}"
                 );
-                *self.errors.entry(error.kind()).or_default() += 1;
+                *self.errors.entry(error.kind().as_str()).or_default() += 1;
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use memcache_client::{Config, Credentials, Error, StoreOptions, TlsConfig};
+use memcache_client::{Config, Credentials, Error, ErrorKind, StoreOptions, TlsConfig};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
 
 use crate::support::{Memcached, TempDir, client_with};
@@ -99,7 +99,8 @@ async fn a_client_trusting_another_ca_is_refused_with_a_tls_error() {
     let client = client_with(&server, tls_config(tls));
     let err = client.get("k").await.unwrap_err();
     assert!(matches!(&err, Error::Tls { reason, .. } if reason.contains("UnknownIssuer")), "{err:?}");
-    assert_eq!(err.kind(), "tls");
+    assert_eq!(err.kind(), ErrorKind::Tls);
+    assert_eq!(err.kind().as_str(), "tls");
     assert!(!err.is_retryable());
 }
 

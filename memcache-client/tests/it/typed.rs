@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use memcache_client::typed::{ComputeOptions, DecodePolicy, ENVELOPE_FLAGS, envelope};
-use memcache_client::{Error, StoreOptions, cacheable};
+use memcache_client::{Error, Rejection, StoreOptions, cacheable};
 use serde::{Deserialize, Serialize};
 
 use crate::support::{Memcached, client};
@@ -83,7 +83,10 @@ async fn v1_written_v2_read_under_each_policy() {
 
     let strict = client.typed::<v2::Product>().with_policy(DecodePolicy::Strict);
     match strict.get("p").await {
-        Err(Error::UnexpectedVersion { key, type_name: "shop.Product", expected: 2, found: 1 }) => {
+        Err(Error::Rejected {
+            key,
+            reason: Rejection::UnexpectedVersion { type_name: "shop.Product", expected: 2, found: 1 },
+        }) => {
             assert_eq!(key, "p")
         }
         other => panic!("expected UnexpectedVersion, got {other:?}"),
@@ -92,7 +95,7 @@ async fn v1_written_v2_read_under_each_policy() {
     let many = strict.get_many(["p"]).await.unwrap();
     assert!(many.hits().is_empty());
     match many.error("p") {
-        Some(Error::UnexpectedVersion { expected: 2, found: 1, .. }) => {}
+        Some(Error::Rejected { reason: Rejection::UnexpectedVersion { expected: 2, found: 1, .. }, .. }) => {}
         other => panic!("expected UnexpectedVersion, got {other:?}"),
     }
 
@@ -116,7 +119,7 @@ async fn v1_written_v2_read_under_each_policy() {
             .is_stored()
     );
     match client.typed::<v1::Product>().with_policy(DecodePolicy::Strict).get("p").await {
-        Err(Error::UnexpectedVersion { expected: 1, found: 2, .. }) => {}
+        Err(Error::Rejected { reason: Rejection::UnexpectedVersion { expected: 1, found: 2, .. }, .. }) => {}
         other => panic!("expected UnexpectedVersion, got {other:?}"),
     }
 }
@@ -128,7 +131,9 @@ async fn two_types_under_one_key() {
     let ada = Customer { name: "Ada".into(), credits: 10 };
     assert!(client.typed::<Customer>().set("shared", &ada, 0).await.unwrap().is_stored());
     match client.typed::<v1::Product>().with_policy(DecodePolicy::Strict).get("shared").await {
-        Err(Error::UnexpectedType { expected: "shop.Product", found, .. }) => assert_eq!(found, "shop.Customer"),
+        Err(Error::Rejected { reason: Rejection::UnexpectedType { expected: "shop.Product", found }, .. }) => {
+            assert_eq!(found, "shop.Customer")
+        }
         other => panic!("expected UnexpectedType, got {other:?}"),
     }
     assert_eq!(client.typed::<v1::Product>().get("shared").await.unwrap(), None);
@@ -144,7 +149,10 @@ async fn field_added_without_a_version_bump_is_caught_by_the_fingerprint() {
     assert_ne!(old.schema().unwrap().fingerprint, changed.schema().unwrap().fingerprint);
     assert!(old.set("p", &lamp(), 0).await.unwrap().is_stored());
     match changed.get("p").await {
-        Err(Error::SchemaMismatch { type_name: "shop.Product", version: 1, expected, found, .. }) => {
+        Err(Error::Rejected {
+            reason: Rejection::SchemaMismatch { type_name: "shop.Product", version: 1, expected, found },
+            ..
+        }) => {
             assert_eq!((expected, found), (changed.schema().unwrap().fingerprint, old.schema().unwrap().fingerprint));
         }
         other => panic!("expected SchemaMismatch, got {other:?}"),
@@ -160,11 +168,11 @@ async fn raw_values_are_not_enveloped() {
     assert!(client.set("raw-flags", "x", StoreOptions::default().flags(42)).await.unwrap().is_stored());
     let strict = client.typed::<v1::Product>().with_policy(DecodePolicy::Strict);
     match strict.get("raw").await {
-        Err(Error::NotEnveloped { key, flags: 0 }) => assert_eq!(key, "raw"),
+        Err(Error::Rejected { key, reason: Rejection::NotEnveloped { flags: 0 } }) => assert_eq!(key, "raw"),
         other => panic!("expected NotEnveloped, got {other:?}"),
     }
     match strict.get("raw-flags").await {
-        Err(Error::NotEnveloped { flags: 42, .. }) => {}
+        Err(Error::Rejected { reason: Rejection::NotEnveloped { flags: 42 }, .. }) => {}
         other => panic!("expected NotEnveloped, got {other:?}"),
     }
 }
@@ -188,7 +196,7 @@ async fn truncated_and_garbled_envelopes_are_corrupt() {
         let key = format!("bad{i}");
         assert!(client.set(&key, bytes, flags).await.unwrap().is_stored());
         match products.get(&key).await {
-            Err(Error::Corrupt { reason: got, .. }) => assert_eq!(got, reason),
+            Err(Error::Rejected { reason: Rejection::Corrupt { reason: got }, .. }) => assert_eq!(got, reason),
             other => panic!("{key}: expected Corrupt({reason}), got {other:?}"),
         }
     }
@@ -200,7 +208,7 @@ async fn truncated_and_garbled_envelopes_are_corrupt() {
     whole[16..20].copy_from_slice(&((n - 3 - 21 - "shop.Product".len()) as u32).to_le_bytes());
     assert!(client.set("garbled", &whole, flags).await.unwrap().is_stored());
     match products.get("garbled").await {
-        Err(Error::Decode { type_name: "shop.Product", .. }) => {}
+        Err(Error::Rejected { reason: Rejection::Decode { type_name: "shop.Product", .. }, .. }) => {}
         other => panic!("expected Decode, got {other:?}"),
     }
 }
@@ -214,13 +222,13 @@ async fn bincode_data_read_by_a_postcard_reader() {
     assert!(client.typed::<v1::Product>().set("p", &lamp(), 0).await.unwrap().is_stored());
     let postcard = client.typed_with::<v1::Product, Postcard>().with_policy(DecodePolicy::Strict);
     match postcard.get("p").await {
-        Err(Error::UnexpectedCodec { expected: "postcard", found: 1, .. }) => {}
+        Err(Error::Rejected { reason: Rejection::UnexpectedCodec { expected: "postcard", found: 1 }, .. }) => {}
         other => panic!("expected UnexpectedCodec, got {other:?}"),
     }
     assert!(postcard.set("q", &lamp(), 0).await.unwrap().is_stored());
     assert_eq!(postcard.get("q").await.unwrap(), Some(lamp()));
     match client.typed::<v1::Product>().with_policy(DecodePolicy::Strict).get("q").await {
-        Err(Error::UnexpectedCodec { expected: "bincode2", found: 2, .. }) => {}
+        Err(Error::Rejected { reason: Rejection::UnexpectedCodec { expected: "bincode2", found: 2 }, .. }) => {}
         other => panic!("expected UnexpectedCodec, got {other:?}"),
     }
 }

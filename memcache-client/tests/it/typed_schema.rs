@@ -9,7 +9,7 @@ use std::time::Duration;
 use memcache_client::typed::{
     Bincode, ComputeOptions, DecodePolicy, ENVELOPE_FLAGS, Integrity, Schema, SchemaError, envelope, fingerprint,
 };
-use memcache_client::{Error, StoreOptions, cacheable};
+use memcache_client::{Error, Rejection, StoreOptions, cacheable};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -156,7 +156,9 @@ fn untraceable(result: Result<impl std::fmt::Debug, Error>, type_name: &str, say
 
 fn mismatch<T: std::fmt::Debug>(result: Result<T, Error>, type_name: &str) {
     match result {
-        Err(Error::SchemaMismatch { type_name: got, version: 1, .. }) => assert_eq!(got, type_name),
+        Err(Error::Rejected { reason: Rejection::SchemaMismatch { type_name: got, version: 1, .. }, .. }) => {
+            assert_eq!(got, type_name)
+        }
         other => panic!("expected SchemaMismatch({type_name}), got {other:?}"),
     }
 }
@@ -263,7 +265,7 @@ async fn an_unchecked_fingerprint_in_an_old_envelope_is_not_a_wildcard() {
     let bytes = envelope::encode::<_, Bincode>(&schema, b"old", &account).unwrap();
     assert!(client.set("old", bytes, StoreOptions::default().flags(ENVELOPE_FLAGS)).await.unwrap().is_stored());
     match client.typed::<sampled::Account>().with_policy(DecodePolicy::Strict).get("old").await {
-        Err(Error::SchemaMismatch { found: 0, .. }) => {}
+        Err(Error::Rejected { reason: Rejection::SchemaMismatch { found: 0, .. }, .. }) => {}
         other => panic!("expected SchemaMismatch from fingerprint 0, got {other:?}"),
     }
 }
@@ -282,7 +284,7 @@ async fn every_flipped_bit_is_corrupt() {
         bytes[bit / 8] ^= 1 << (bit % 8);
         assert!(client.set("flipped", bytes, flags).await.unwrap().is_stored());
         match items.get("flipped").await {
-            Err(Error::Corrupt { .. }) => {}
+            Err(Error::Rejected { reason: Rejection::Corrupt { .. }, .. }) => {}
             other => panic!("bit {bit}: expected Corrupt, got {other:?}"),
         }
     }
@@ -292,7 +294,7 @@ async fn every_flipped_bit_is_corrupt() {
     bytes[last_payload] ^= 0x01;
     assert!(client.set("flipped", bytes, flags).await.unwrap().is_stored());
     match items.get("flipped").await {
-        Err(Error::Corrupt { reason: "checksum mismatch", .. }) => {}
+        Err(Error::Rejected { reason: Rejection::Corrupt { reason: "checksum mismatch" }, .. }) => {}
         other => panic!("expected Corrupt(checksum mismatch), got {other:?}"),
     }
     // Without integrity, format 1 as before: readable by readers of both formats.
