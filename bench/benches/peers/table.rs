@@ -3,6 +3,7 @@
 use memkit_bench::Report;
 
 /// One measured (or failed) target under one workload.
+#[derive(Clone)]
 pub(crate) struct Row {
     /// The workload's description, e.g. `get c=64 v=100B`.
     pub(crate) workload: String,
@@ -24,6 +25,8 @@ pub(crate) struct Row {
     pub(crate) errors: Option<u64>,
     /// The first error, or why the run failed, for the notes under the table.
     pub(crate) note: Option<String>,
+    /// The lowest and highest throughput over the rounds, when there was more than one.
+    pub(crate) range: Option<(f64, f64)>,
 }
 
 impl Row {
@@ -40,6 +43,7 @@ impl Row {
             cpu_ns_per_op: Some(report.cpu_ns_per_op),
             errors: Some(report.errors()),
             note: report.first_error.clone(),
+            range: None,
         }
     }
 
@@ -56,6 +60,40 @@ impl Row {
             cpu_ns_per_op: None,
             errors: None,
             note: Some(format!("run failed: {error}")),
+            range: None,
+        }
+    }
+
+    /// One row for the same target measured in several rounds: the means, the errors summed, the throughput's
+    /// range kept. A round that failed fails the row (a mean over the rounds that worked would hide it).
+    pub(crate) fn mean(rounds: &[Row]) -> Row {
+        let first = &rounds[0];
+        if rounds.len() == 1 {
+            return first.clone();
+        }
+        if let Some((i, failed)) = rounds.iter().enumerate().find(|(_, r)| r.ops_per_s.is_none()) {
+            let mut row = failed.clone();
+            row.note = row.note.map(|note| format!("round {}: {note}", i + 1));
+            return row;
+        }
+        let mean = |field: fn(&Row) -> Option<f64>| -> Option<f64> {
+            let values: Option<Vec<f64>> = rounds.iter().map(field).collect();
+            values.map(|v| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let ops = rounds.iter().filter_map(|r| r.ops_per_s);
+        let range = ops.clone().fold((f64::INFINITY, 0.0_f64), |(lo, hi), o| (lo.min(o), hi.max(o)));
+        Row {
+            workload: first.workload.clone(),
+            target: first.target.clone(),
+            ours: first.ours,
+            probe: first.probe,
+            ops_per_s: mean(|r| r.ops_per_s),
+            p50_us: mean(|r| r.p50_us),
+            p99_us: mean(|r| r.p99_us),
+            cpu_ns_per_op: mean(|r| r.cpu_ns_per_op),
+            errors: rounds.iter().map(|r| r.errors).sum(),
+            note: rounds.iter().find_map(|r| r.note.clone()),
+            range: Some(range),
         }
     }
 
@@ -66,11 +104,18 @@ impl Row {
 }
 
 /// The Markdown table of `rows` (in run order), with each row's throughput ratio to our row of the same workload.
+/// Rows averaged over rounds add the range of their throughput.
 pub(crate) fn render(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "| workload | target | ops/s (keys/s for mget) | p50 µs | p99 µs | CPU ns/op | errors | ours ÷ this |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|\n",
-    );
+    let rounds = rows.iter().any(|r| r.range.is_some());
+    let mut out = String::from("| workload | target | ops/s (keys/s for mget) |");
+    if rounds {
+        out.push_str(" min–max over rounds |");
+    }
+    out.push_str(" p50 µs | p99 µs | CPU ns/op | errors | ours ÷ this |\n|---|---|---:|");
+    if rounds {
+        out.push_str("---:|");
+    }
+    out.push_str("---:|---:|---:|---:|---:|\n");
     for row in rows {
         // Against our best configuration for the workload (multi-get also runs with several connections).
         let ours = rows
@@ -92,8 +137,13 @@ pub(crate) fn render(rows: &[Row]) -> String {
             (None, None) => "failed".to_owned(),
             (None, Some(_)) => "n/a".to_owned(),
         };
+        let range = match row.range {
+            Some((lo, hi)) => format!(" {} – {} |", thousands(lo), thousands(hi)),
+            None if rounds => " — |".to_owned(),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} |{range} {} | {} | {} | {} | {} |\n",
             row.workload,
             target,
             row.ops_per_s.map_or("—".to_owned(), thousands),
@@ -108,7 +158,7 @@ pub(crate) fn render(rows: &[Row]) -> String {
 }
 
 /// `1234567.8` as `1,234,568`.
-fn thousands(value: f64) -> String {
+pub(crate) fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -120,6 +170,6 @@ fn thousands(value: f64) -> String {
     out
 }
 
-fn decimal(value: Option<f64>, places: usize) -> String {
+pub(crate) fn decimal(value: Option<f64>, places: usize) -> String {
     value.map_or("—".to_owned(), |v| format!("{v:.places$}"))
 }
