@@ -4,12 +4,12 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::Error;
 use crate::config::{Config, FailurePolicy, ServerAddr};
 use crate::connection::{Fence, Outgoing, Tags};
-use crate::proto::{ErrorReply, ReplyKind, Request, Response};
+use crate::proto::{ErrorReply, ReplyKind, Response};
 use crate::server::Server;
 use crate::topology::Topology;
 
@@ -157,24 +157,6 @@ impl Client {
                 }
             }
         }
-    }
-
-    /// Encodes one request and waits for its reply, turning error replies into errors.
-    #[expect(dead_code, reason = "the commands now encode through `cmd::Op` and send with `call_raw`")]
-    pub(crate) async fn call(
-        &self,
-        server: &Server,
-        request: &Request<'_>,
-        command: &'static str,
-    ) -> Result<Response, Error> {
-        let mut buf = BytesMut::with_capacity(request.size_hint());
-        // Meta commands carry an opaque token that the server echoes, and the connection checks it: a reply that
-        // answers another request (a stream shifted by an injected or lost reply) closes the connection instead of
-        // reaching the wrong caller.
-        let first = self.next_tags(1);
-        let tags = request.encode_tagged(&mut buf, first).then_some(Tags { first, count: 1 });
-        let kind = request.reply_kind().ok_or(Error::InvalidArgument("noreply requests are not sent through call"))?;
-        self.call_raw(server, buf.freeze(), kind, tags, None, command).await
     }
 
     /// Reserves `count` consecutive opaque tokens and returns the first.

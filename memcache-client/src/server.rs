@@ -108,7 +108,9 @@ fn worker_slot() -> Option<usize> {
     thread_local! {
         static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
     }
-    if std::env::var_os("MEMC_RR").is_some() { return None; }
+    if std::env::var_os("MEMC_RR").is_some() {
+        return None;
+    }
     SLOT.with(|slot| {
         Some(slot.get().unwrap_or_else(|| {
             let next = NEXT.fetch_add(1, Ordering::Relaxed);

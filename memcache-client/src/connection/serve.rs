@@ -212,7 +212,10 @@ impl<'a> Serving<'a> {
                     None => watching = false,
                 }
             }
-            if closing && self.wbuf.is_empty() && self.pending.iter().all(|p| p.reply.as_ref().is_none_or(ReplySender::is_closed)) {
+            if closing
+                && self.wbuf.is_empty()
+                && self.pending.iter().all(|p| p.reply.as_ref().is_none_or(ReplySender::is_closed))
+            {
                 // Every handle is gone and nobody waits for a reply.
                 return Ok(());
             }
