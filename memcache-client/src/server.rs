@@ -94,30 +94,8 @@ impl Server {
         if conns.len() == 1 {
             return &conns[0];
         }
-        if let Some(slot) = worker_slot() {
-            return &conns[slot % conns.len()];
-        }
         &conns[self.next.fetch_add(1, Ordering::Relaxed) % conns.len()]
     }
-}
-
-/// A small number fixed for the calling thread, when it is a worker of a multi-threaded runtime: callers on one
-/// worker share one connection, whose task their requests wake on that same worker (no cross-thread wake-up).
-fn worker_slot() -> Option<usize> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static SLOT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
-    }
-    if std::env::var_os("MEMC_RR").is_some() {
-        return None;
-    }
-    SLOT.with(|slot| {
-        Some(slot.get().unwrap_or_else(|| {
-            let next = NEXT.fetch_add(1, Ordering::Relaxed);
-            slot.set(Some(next));
-            next
-        }))
-    })
 }
 
 /// Consecutive failures and the marked-down deadline of one server.

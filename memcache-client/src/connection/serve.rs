@@ -74,12 +74,6 @@ impl<'a> Serving<'a> {
     }
 
     pub(super) fn enqueue(&mut self, cmd: Command) {
-        if cmd.deadline <= Instant::now() {
-            // It waited in the queue past its deadline (behind a full pipeline, or a reconnect): its caller is
-            // answered now, and nothing is written for it.
-            let _ = cmd.reply.send(Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }));
-            return;
-        }
         self.wbuf.extend_from_slice(&cmd.bytes);
         self.pending.push_back(Pending {
             kind: cmd.kind,
