@@ -64,7 +64,10 @@ pub const DEFAULT_MAX_VALUE_SIZE: usize = 1024 * 1024 - 512;
 pub struct Config {
     /// How long a connection attempt may take. Default 1 s.
     pub connect_timeout: Duration,
-    /// How long a request may wait for its reply, queueing included. Default 1 s.
+    /// How long a request may wait for its reply, queueing included. Default 1 s. The connection answers a request
+    /// still waiting at its deadline with [`Error::Timeout`](crate::Error::Timeout) (one timer per connection, none
+    /// per request). A request still queued behind [`Config::max_in_flight`] others, or behind a reconnect (at most
+    /// [`Config::connect_timeout`]), is answered when the connection reaches it.
     pub request_timeout: Duration,
     /// The largest value sent; larger ones fail with [`Error::ValueTooLarge`]. Default
     /// [`DEFAULT_MAX_VALUE_SIZE`]; raise it for a server started with a larger `-I`.

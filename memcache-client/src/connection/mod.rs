@@ -22,6 +22,16 @@
 //! closes a server's connections when it is marked down ([`Connection::spawn`]'s `marked_down`), so recovery starts
 //! from a fresh connection.
 //!
+//! Deadlines are the connection's job too: each request carries its caller's deadline, and one timer per
+//! connection (the watchdog above) answers every request still waiting at its deadline with [`Error::Timeout`],
+//! keeping its slot so the late reply is read and discarded. Callers arm no timer of their own (one per request
+//! would cost a lock on the runtime's timer wheel each, contended on a multi-threaded runtime); only a caller that
+//! finds the queue full waits on one, for room in the queue.
+//!
+//! On a multi-threaded runtime a caller's wake-up runs this task right after the caller, on the same worker (tokio's
+//! LIFO slot), which would write one request per syscall; while replies are outstanding the task yields once
+//! first, so the worker's other ready callers queue theirs and one write carries the batch (see `serve`).
+//!
 //! Reading and writing happen in one `select!` loop, so a large batch of requests can never deadlock against a
 //! server that is blocked writing replies nobody reads.
 //!

@@ -126,18 +126,20 @@ impl<'a> Serving<'a> {
     /// for all of its requests: the callers arm none (a timer per request costs a lock on the runtime's timer wheel,
     /// contended on a multi-threaded runtime).
     fn expire(&mut self, now: Instant) -> Option<Instant> {
-        // Deadlines are taken in queue order, so they (nearly) rise front to back: the scan ends at the first one
-        // still to come. A caller that computed its deadline a moment before another's but was queued after it is
-        // answered at the next check instead, at most one timer tick late.
+        // Deadlines mostly rise front to back, but not always (a caller that waited for room in a full queue comes
+        // in behind later ones): look at every slot. The watchdog fires about once per request timeout under load
+        // (by then the front it was armed for has long been answered), so the scan costs nothing per request.
+        let mut next: Option<Instant> = None;
         for p in &mut self.pending {
             if p.deadline > now {
-                return Some(p.deadline);
-            }
-            if let Some(reply) = p.reply.take() {
+                if p.reply.is_some() {
+                    next = Some(next.map_or(p.deadline, |n| n.min(p.deadline)));
+                }
+            } else if let Some(reply) = p.reply.take() {
                 let _ = reply.send(Err(Error::Timeout { server: self.server.to_owned(), timeout: self.timeout }));
             }
         }
-        None
+        next
     }
 
     /// The watchdog's work when it fires: callers past their deadline answered, the connection checked for a stall.
@@ -363,5 +365,45 @@ impl<'a> Serving<'a> {
             return Err(Error::Protocol { server: self.server.to_owned(), source });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::proto::MetaCode;
+
+    fn command(deadline: Instant) -> (Command, oneshot::Receiver<Result<Response, Error>>) {
+        let (reply, rx) = oneshot::channel();
+        let bytes = Bytes::from_static(b"mn\r\n");
+        (Command { bytes, kind: ReplyKind::Meta, tags: None, fence: None, deadline, reply }, rx)
+    }
+
+    #[test]
+    fn the_connection_answers_each_request_at_its_deadline_and_still_reads_its_reply() {
+        let config = Config::default();
+        let mut serving = Serving::new("test:1", ReplyDecoder::with_max_value(1 << 20), &config);
+        let now = Instant::now();
+        let (late, mut late_rx) = command(now - Duration::from_millis(1));
+        let (due_now, mut due_now_rx) = command(now);
+        let (later, mut later_rx) = command(now + Duration::from_secs(1));
+        serving.enqueue(late);
+        serving.enqueue(due_now);
+        serving.enqueue(later);
+
+        assert_eq!(serving.expire(now), Some(now + Duration::from_secs(1)), "the next deadline to watch");
+        for rx in [&mut late_rx, &mut due_now_rx] {
+            assert!(matches!(rx.try_recv(), Ok(Err(Error::Timeout { .. }))));
+        }
+        assert!(later_rx.try_recv().is_err(), "not due yet: still waiting");
+        assert_eq!(serving.pending.len(), 3, "answered slots stay, so their replies are read in order");
+
+        // The replies come: the two answered ones are read and dropped, the third reaches its caller.
+        serving.rbuf.extend_from_slice(b"MN\r\nMN\r\nMN\r\n");
+        serving.dispatch_replies().expect("three replies for three requests");
+        assert!(serving.pending.is_empty());
+        assert!(matches!(later_rx.try_recv(), Ok(Ok(Response::Meta(r))) if r.code == MetaCode::NoOp));
     }
 }

@@ -60,3 +60,46 @@ async fn connect_timeout_has_its_own_variant() {
     }
     drop(listener);
 }
+
+/// Many requests behind a full queue on a paused server: every one of them is answered with `Timeout`, those the
+/// connection had taken (its one timer answers them at their deadline), those still queued when it gave up, and
+/// those whose callers found the queue full (the only ones that arm a timer of their own). None waits forever, and
+/// the connection works again once the server is back.
+async fn a_full_queue_on_a_paused_server_times_out_every_request() {
+    let server = Memcached::start();
+    let mut config = Config::default();
+    config.request_timeout = Duration::from_millis(200);
+    config.max_in_flight = 4;
+    config.queue_depth = 2;
+    // Never marked down: a mark-down would reset the connection, and the requests on it would get
+    // `ConnectionReset` instead (tested in silent.rs); this test is about the timeout alone.
+    config.failure_limit = 0;
+    let client = client_with(&server, config);
+    assert!(client.set("k", "v", StoreOptions::default()).await.unwrap().is_stored());
+
+    server.pause();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get("k").await })
+        })
+        .collect();
+    for task in tasks {
+        match task.await.unwrap() {
+            Err(Error::Timeout { timeout, .. }) => assert_eq!(timeout, Duration::from_millis(200)),
+            other => panic!("expected Timeout, got {other:?}"),
+        }
+    }
+    server.resume();
+    assert_eq!(client.get("k").await.unwrap().unwrap().value, "v");
+}
+
+#[tokio::test]
+async fn a_full_queue_times_out_every_request_current_thread() {
+    a_full_queue_on_a_paused_server_times_out_every_request().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_times_out_every_request_multi_thread() {
+    a_full_queue_on_a_paused_server_times_out_every_request().await;
+}
