@@ -7,7 +7,7 @@
 //! connections ([`Server::drop_connections`]): whatever failed them (a black-holed socket, a stream that lost its
 //! alignment) must not be what the first request after the retry interval meets.
 //!
-//! Layering: the client routes through the [`Topology`](crate::topology::Topology) to a [`Server`], which hands the
+//! Layering: the client routes through the topology to a [`Server`], which hands the
 //! request to one of its [`Connection`]s; nothing here knows about routing or commands.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
