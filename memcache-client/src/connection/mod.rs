@@ -72,32 +72,25 @@ pub(crate) struct Outgoing {
     pub(crate) tags: Option<Tags>,
     /// The reply that must follow the command's own before that one is trusted (the bytes end with its request).
     pub(crate) fence: Option<Fence>,
-    /// When the caller gives up.
+    /// When the caller gives up: the connection answers it with [`Error::Timeout`] at this instant if its reply has
+    /// not come, and the stall watchdog uses the very same instant, so a connection found silent is closed in the
+    /// same timer tick as its oldest caller is answered, before that caller can send the next request onto it.
     pub(crate) deadline: Instant,
 }
 
 impl Outgoing {
     /// The command a connection queues: this request and where its reply goes.
     pub(crate) fn with_reply(self, reply: ReplySender) -> Command {
-        let Outgoing { bytes, kind, tags, fence, deadline } = self;
-        Command { bytes, kind, tags, fence, deadline, reply }
+        Command { request: self, reply }
     }
 }
 
 /// A request queued on a connection, with the caller's reply slot.
 pub(crate) struct Command {
-    pub(crate) bytes: Bytes,
-    pub(crate) kind: ReplyKind,
-    /// The opaque tokens the request carries, which its replies must echo.
-    pub(crate) tags: Option<Tags>,
-    /// The reply that must follow the command's own before that one is trusted (the bytes end with its request).
-    pub(crate) fence: Option<Fence>,
-    /// When the caller gives up: the stall watchdog uses the very same instant, so a connection found silent is
-    /// closed in the same timer tick as its oldest caller times out, before that caller can send the next request
-    /// onto it.
-    pub(crate) deadline: Instant,
+    pub(crate) request: Outgoing,
     pub(crate) reply: ReplySender,
 }
+
 /// A cheap handle to a connection task. The task connects on first use, reconnects after a failure when the next
 /// request comes (backing off after failed connects), and shuts the socket down when every handle is gone.
 #[derive(Debug, Clone)]

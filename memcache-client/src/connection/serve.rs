@@ -74,16 +74,17 @@ impl<'a> Serving<'a> {
     }
 
     pub(super) fn enqueue(&mut self, cmd: Command) {
-        self.wbuf.extend_from_slice(&cmd.bytes);
+        let Command { request, reply } = cmd;
+        self.wbuf.extend_from_slice(&request.bytes);
         self.pending.push_back(Pending {
-            kind: cmd.kind,
-            tags: cmd.tags,
-            fence: cmd.fence,
-            reply: Some(cmd.reply),
+            kind: request.kind,
+            tags: request.tags,
+            fence: request.fence,
+            reply: Some(reply),
             assembler: Assembler::default(),
-            request: (cmd.kind == ReplyKind::Retrieval).then_some(cmd.bytes),
+            request: (request.kind == ReplyKind::Retrieval).then_some(request.bytes),
             held: None,
-            deadline: cmd.deadline,
+            deadline: request.deadline,
         });
     }
 
@@ -373,12 +374,13 @@ mod tests {
     use tokio::sync::oneshot;
 
     use super::*;
+    use crate::connection::Outgoing;
     use crate::proto::MetaCode;
 
     fn command(deadline: Instant) -> (Command, oneshot::Receiver<Result<Response, Error>>) {
         let (reply, rx) = oneshot::channel();
         let bytes = Bytes::from_static(b"mn\r\n");
-        (Command { bytes, kind: ReplyKind::Meta, tags: None, fence: None, deadline, reply }, rx)
+        (Outgoing { bytes, kind: ReplyKind::Meta, tags: None, fence: None, deadline }.with_reply(reply), rx)
     }
 
     #[test]
