@@ -86,7 +86,7 @@ pub fn run(
         while let Some((used, value)) = frame(kind, &buf[pos..filled])? {
             let index = outstanding.pop_front().ok_or("probe: reply with nothing outstanding")?;
             if let Some(value) = value
-                && value != &space.value(index)[..]
+                && !space.holds(index, value)
             {
                 wrong += 1;
             }

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::runner::{Op, Worker};
-use super::{KeySpace, Report, Workload, cpu_time};
+use super::runner::{Op, Phase, TIME_ONE_IN, Worker};
+use super::{KeyBuf, KeySpace, Report, Workload, cpu_time};
 
 /// One thread's connection to a blocking target: the sync twin of [`Session`](super::Session).
 pub trait BlockingSession: Send + 'static {
@@ -53,62 +53,61 @@ pub fn run_blocking<T: BlockingTarget>(target: &T, workload: &Workload) -> Resul
     let space = Arc::new(KeySpace::new(workload.keys.max(1), workload.value_size));
     let mut first = target.session()?;
     for i in 0..space.len() {
-        first.set(space.key(i), space.value(i))?;
+        first.set(&space.key(i), space.value(i))?;
     }
     drop(first);
     let mut sessions = Vec::with_capacity(workload.concurrency);
     for _ in 0..workload.concurrency.max(1) {
         sessions.push(target.session()?);
     }
-    let start = Instant::now() + workload.warmup;
-    let end = start + workload.duration;
+    let phase = Arc::new(Phase::default());
     let threads: Vec<_> = sessions
         .into_iter()
         .enumerate()
         .map(|(t, mut session)| {
-            let (space, workload) = (space.clone(), workload.clone());
+            let (space, workload, phase) = (space.clone(), workload.clone(), phase.clone());
             std::thread::spawn(move || {
                 let mut worker = Worker::new(workload.seed ^ ((t as u64 + 1) << 32));
-                let mut now = Instant::now();
-                loop {
-                    let began = now;
-                    if began >= end {
-                        break;
-                    }
+                let mut keys = KeyBuf::default();
+                let mut count = t as u64;
+                while let Some(measuring) = phase.measuring() {
+                    count += 1;
+                    let began = count.is_multiple_of(TIME_ONE_IN).then(Instant::now);
                     let ops = match worker.next_op(&workload, space.len()) {
                         Op::Get(i) => {
-                            let result = session.get(space.key(i));
+                            let result = session.get(keys.one(&space, i));
                             worker.check_get(&space, i, result);
                             1
                         }
                         Op::Set(i) => {
-                            let result = session.set(space.key(i), space.value(i));
+                            let result = session.set(keys.one(&space, i), space.value(i));
                             worker.check_set(result);
                             1
                         }
                         Op::MultiGet(indices) => {
-                            let keys: Vec<&str> = indices.iter().map(|&i| space.key(i)).collect();
+                            let keys = keys.many(&space, &indices);
                             let result = session.get_many(&keys);
                             worker.check_many(&space, &indices, result);
                             indices.len() as u64
                         }
                     };
-                    now = Instant::now();
-                    if began >= start {
-                        worker.record(now - began, ops);
+                    if measuring {
+                        worker.record(began.map(|began| began.elapsed()), ops);
                     }
                 }
                 worker
             })
         })
         .collect();
-    std::thread::sleep(start.saturating_duration_since(Instant::now()));
-    let cpu_start = cpu_time();
-    std::thread::sleep(end.saturating_duration_since(Instant::now()));
+    std::thread::sleep(workload.warmup);
+    phase.measure();
+    let (start, cpu_start) = (Instant::now(), cpu_time());
+    std::thread::sleep(workload.duration);
+    phase.end();
+    let (took, cpu) = (start.elapsed(), cpu_time().saturating_sub(cpu_start));
     let mut workers = Vec::with_capacity(threads.len());
     for thread in threads {
         workers.push(thread.join().map_err(|_| "benchmark thread panicked".to_owned())?);
     }
-    let cpu = cpu_time().saturating_sub(cpu_start);
-    Ok(Report::from_workers(target.name(), workload, workers, workload.duration, cpu))
+    Ok(Report::from_workers(target.name(), workload, workers, took, cpu))
 }

@@ -43,7 +43,7 @@ impl Report {
         duration: Duration,
         cpu: Duration,
     ) -> Self {
-        let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds");
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 2).expect("valid bounds");
         let (mut ops, mut wrong, mut misses, mut failures, mut first_error) = (0, 0, 0, 0, None);
         for worker in workers {
             let _ = histogram.add(&worker.histogram);
