@@ -51,9 +51,11 @@ const KINDS: [(WorkloadKind, usize); 5] = [
 /// (value size, keys in the key space).
 const SIZES: [(usize, usize); 2] = [(100, 10_000), (10 * 1024, 2_000)];
 
-const USAGE: &str = "usage: peers [--secs S] [--quick] [--only NAME[,NAME...]] [--flavours current,multi] \
-                     [--workers N] [--rounds R] [--server-threads N] [--write PATH]\n  \
+const USAGE: &str = "usage: peers [--secs S] [--quick] [--only NAME[,NAME...]] [--workloads W[,W...]] \
+                     [--flavours current,multi] [--workers N] [--rounds R] [--server-threads N] [--write PATH]\n  \
                      targets: ours, memcache, async-memcached, memcache-async, memcaslap, probe\n  \
+                     --workloads: the rows to run, as in the tables (`get c=1`, `mget c=8 v=100B`, ...): a row runs \
+                     if its description starts with one of them (default all)\n  \
                      --flavours: the tokio runtimes the async targets run on (default both); --workers: the \
                      multi-threaded runtime's worker threads (default 2)\n  \
                      --runtime-threads N: the older single-runtime form, 0 for `--flavours current`, N for \
@@ -67,6 +69,8 @@ struct Options {
     warmup: f64,
     /// The targets to run.
     only: Vec<String>,
+    /// The workloads to run, as prefixes of their descriptions; empty for all.
+    workloads: Vec<String>,
     /// memcached's `-t`.
     server_threads: usize,
     /// The runtimes the async targets run on, in run order.
@@ -89,6 +93,7 @@ impl Options {
             secs: 5.0,
             warmup: 1.0,
             only: TARGETS.iter().map(|t| (*t).to_owned()).collect(),
+            workloads: Vec::new(),
             server_threads: 4,
             flavours: Flavour::ALL.to_vec(),
             workers: 2,
@@ -123,6 +128,7 @@ impl Options {
                     options.flavours = Flavour::ALL.into_iter().filter(|f| flavours.contains(f)).collect();
                 }
                 "--write" => options.write = Some(value()?),
+                "--workloads" => options.workloads = value()?.split(',').map(|w| w.trim().to_owned()).collect(),
                 "--only" => {
                     options.only = value()?.split(',').map(str::to_owned).collect();
                     if let Some(unknown) = options.only.iter().find(|t| !TARGETS.contains(&t.as_str())) {
@@ -226,6 +232,9 @@ fn main() -> ExitCode {
                     ..Workload::default()
                 };
                 let label = workload.describe();
+                if !options.workloads.is_empty() && !options.workloads.iter().any(|w| label.starts_with(w.as_str())) {
+                    continue;
+                }
                 // An async target's rows on the two runtimes run back to back.
                 let each_runtime = |results: &mut Results, ours: bool, run_on: &dyn Fn(&Runtime) -> Row| {
                     for (flavour, rt) in &runtimes {
