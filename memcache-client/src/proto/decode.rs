@@ -92,9 +92,18 @@ impl ReplyDecoder {
         };
         let Some((mut part, used)) = parsed else { return Ok(None) };
         let frame = buf.split_to(used).freeze();
+        let mut ranges = sink.into_ranges();
+        let mut next = |slot: &mut Bytes| {
+            if let Some(range) = ranges.next() {
+                *slot = frame.slice(range);
+            }
+        };
         match &mut part {
-            Part::Value(value) => sink.fill_one(&mut value.data, &frame),
-            Part::Meta(Ok(MetaResponse { value: Some(value), .. })) => sink.fill_one(value, &frame),
+            Part::Value(value) => {
+                next(&mut value.key);
+                next(&mut value.data);
+            }
+            Part::Meta(Ok(MetaResponse { value: Some(value), .. })) => next(value),
             _ => {}
         }
         Ok(Some(part))
@@ -261,7 +270,9 @@ impl ReplyDecoder {
             return Err(bad());
         }
         let (range, end) = ready!(self.data_block(src, len, pos, line));
-        let value = Value { key: Bytes::copy_from_slice(key), flags, cas, data: sink.take(src, range) };
+        // The key is a slice of the frame like the data, not a copy: a multi-get's hundred keys allocate nothing.
+        let key = sink.take_part(src, key);
+        let value = Value { key, flags, cas, data: sink.take(src, range) };
         Ok(Some((value, end)))
     }
 
@@ -342,20 +353,26 @@ impl Assembler {
 /// frozen reply without copying.
 enum Sink {
     Copy,
-    // Most replies carry at most one data block: keep it inline, so decoding one allocates nothing here.
-    Ranges { first: Option<Range<usize>>, rest: Vec<Range<usize>> },
+    // Most replies carry at most one item (a key and a data block): keep two ranges inline, so decoding one
+    // allocates nothing here.
+    Ranges { first: Option<Range<usize>>, second: Option<Range<usize>>, rest: Vec<Range<usize>> },
 }
 
 impl Sink {
     fn ranges() -> Self {
-        Sink::Ranges { first: None, rest: Vec::new() }
+        Sink::Ranges { first: None, second: None, rest: Vec::new() }
     }
 
+    /// The bytes of `src` at `range`: copied now, or noted and filled in from the frame later.
     fn take(&mut self, src: &[u8], range: Range<usize>) -> Bytes {
         match self {
             Sink::Copy => Bytes::copy_from_slice(&src[range]),
             Sink::Ranges { first: first @ None, .. } => {
                 *first = Some(range);
+                Bytes::new()
+            }
+            Sink::Ranges { second: second @ None, .. } => {
+                *second = Some(range);
                 Bytes::new()
             }
             Sink::Ranges { rest, .. } => {
@@ -365,23 +382,37 @@ impl Sink {
         }
     }
 
-    fn fill_one(&self, slot: &mut Bytes, frame: &Bytes) {
-        if let Sink::Ranges { first: Some(range), .. } = self {
-            *slot = frame.slice(range.clone());
-        }
+    /// [`Sink::take`] for `part`, a subslice of `src`.
+    fn take_part(&mut self, src: &[u8], part: &[u8]) -> Bytes {
+        let start = part.as_ptr() as usize - src.as_ptr() as usize;
+        self.take(src, start..start + part.len())
     }
 
-    /// Puts each noted range into its data slot, in the order the parser met them.
+    /// The noted ranges, in the order the parser met them.
+    fn into_ranges(self) -> impl Iterator<Item = Range<usize>> {
+        let (first, second, rest) = match self {
+            Sink::Copy => (None, None, Vec::new()),
+            Sink::Ranges { first, second, rest } => (first, second, rest),
+        };
+        first.into_iter().chain(second).chain(rest)
+    }
+
+    /// Puts each noted range into its slot, in the order the parser met them.
     fn fill(self, response: &mut Response, frame: &Bytes) {
-        let Sink::Ranges { first, rest } = self else { return };
-        let mut ranges = first.into_iter().chain(rest);
+        if matches!(self, Sink::Copy) {
+            return;
+        }
+        let mut ranges = self.into_ranges();
         let mut next = |slot: &mut Bytes| {
             if let Some(range) = ranges.next() {
                 *slot = frame.slice(range);
             }
         };
         match response {
-            Response::Values(values) => values.iter_mut().for_each(|v| next(&mut v.data)),
+            Response::Values(values) => values.iter_mut().for_each(|v| {
+                next(&mut v.key);
+                next(&mut v.data);
+            }),
             Response::Meta(MetaResponse { value: Some(value), .. }) => next(value),
             Response::MetaBatch(replies) => {
                 for reply in replies.iter_mut().flatten() {
