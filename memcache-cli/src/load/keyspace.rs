@@ -155,6 +155,9 @@ mod tests {
         }
         let space = KeySpace::new(40, 8);
         let mut buf = KeyBuf::default();
-        assert_eq!(buf.many(&space, &[3, 0, 39, 3]), ["memkit-bench:8:3", "memkit-bench:8:0", "memkit-bench:8:39", "memkit-bench:8:3"]);
+        assert_eq!(
+            buf.many(&space, &[3, 0, 39, 3]),
+            ["memkit-bench:8:3", "memkit-bench:8:0", "memkit-bench:8:39", "memkit-bench:8:3"]
+        );
     }
 }

@@ -24,7 +24,7 @@ mod runner;
 
 pub use blocking::{BlockingSession, BlockingTarget, run_blocking};
 pub use cpu::cpu_time;
-pub use keyspace::KeySpace;
 pub(crate) use keyspace::KeyBuf;
+pub use keyspace::KeySpace;
 pub use report::Report;
 pub use runner::{Session, Target, Workload, WorkloadKind, populate, run};

@@ -28,12 +28,8 @@ struct Pending {
     /// Where the reply goes; `None` once the caller was answered (its deadline passed): the reply is then still
     /// read, and discarded.
     reply: Option<ReplySender>,
-    /// The parts of a long reply read so far.
-    assembler: Assembler,
     /// A classic retrieval's request, whose keys every `VALUE` in the reply must be for.
     request: Option<Bytes>,
-    /// The command's own reply, read and checked, waiting for its fence's.
-    held: Option<Response>,
     /// When its caller gives up.
     deadline: Instant,
 }
@@ -44,6 +40,11 @@ pub(super) struct Serving<'a> {
     max_in_flight: usize,
     timeout: Duration,
     pending: VecDeque<Pending>,
+    /// The parts of the front slot's reply read so far (only the front slot's reply is ever being read, so this
+    /// lives here and not in each slot, which stay small to move).
+    assembler: Assembler,
+    /// The front slot's own reply, read and checked, waiting for its fence's.
+    held: Option<Response>,
     wbuf: BytesMut,
     rbuf: BytesMut,
     /// When bytes last arrived.
@@ -64,6 +65,8 @@ impl<'a> Serving<'a> {
             max_in_flight: config.max_in_flight.max(1),
             timeout: config.request_timeout,
             pending: VecDeque::new(),
+            assembler: Assembler::default(),
+            held: None,
             wbuf: BytesMut::with_capacity(READ_CHUNK),
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             last_read: Instant::now(),
@@ -81,9 +84,7 @@ impl<'a> Serving<'a> {
             tags: request.tags,
             fence: request.fence,
             reply: Some(reply),
-            assembler: Assembler::default(),
             request: (request.kind == ReplyKind::Retrieval).then_some(request.bytes),
-            held: None,
             deadline: request.deadline,
         });
     }
@@ -296,8 +297,8 @@ impl<'a> Serving<'a> {
     /// The front slot's whole reply, its tokens and its fence checked; `None` when more bytes are needed.
     fn next_reply(&mut self) -> Result<Option<Response>, ProtocolError> {
         loop {
-            let Some(front) = self.pending.front_mut() else { return Ok(None) };
-            if front.held.is_some()
+            let Some(front) = self.pending.front() else { return Ok(None) };
+            if self.held.is_some()
                 && let Some(fence) = front.fence
             {
                 let Some(reply) = self.decoder.decode(fence.kind(), &mut self.rbuf)? else { return Ok(None) };
@@ -305,9 +306,9 @@ impl<'a> Serving<'a> {
                     let shown = format!("expected the fence's {fence:?} reply, got {reply:?}");
                     return Err(ProtocolError::new("reply answers another request (fence mismatch)", shown.as_bytes()));
                 }
-                return Ok(front.held.take());
+                return Ok(self.held.take());
             }
-            let Some(response) = front.assembler.decode(&self.decoder, front.kind, &mut self.rbuf)? else {
+            let Some(response) = self.assembler.decode(&self.decoder, front.kind, &mut self.rbuf)? else {
                 return Ok(None);
             };
             let response = check_tags(front.tags, response)?;
@@ -322,7 +323,7 @@ impl<'a> Serving<'a> {
             }
             match front.fence {
                 // `ERROR` means the server did not read the request as sent; the connection is dropped anyway.
-                Some(_) if !matches!(response, Response::Error(ErrorReply::Error)) => front.held = Some(response),
+                Some(_) if !matches!(response, Response::Error(ErrorReply::Error)) => self.held = Some(response),
                 _ => return Ok(Some(response)),
             }
         }
