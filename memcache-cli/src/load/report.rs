@@ -17,7 +17,7 @@ pub struct Report {
     pub ops: u64,
     /// Operations per second.
     pub ops_per_s: f64,
-    /// Median request latency in microseconds.
+    /// Median request latency in microseconds (of the timed requests: one in eight, two significant figures).
     pub p50_us: f64,
     /// 99th percentile latency in microseconds.
     pub p99_us: f64,
