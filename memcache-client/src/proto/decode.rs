@@ -382,9 +382,11 @@ impl Sink {
         }
     }
 
-    /// [`Sink::take`] for `part`, a subslice of `src`.
+    /// [`Sink::take`] for `part`, which is always a subslice of `src` (a token of one of its lines), as
+    /// `Bytes::slice_ref` requires of its argument too.
     fn take_part(&mut self, src: &[u8], part: &[u8]) -> Bytes {
         let start = part.as_ptr() as usize - src.as_ptr() as usize;
+        debug_assert!(start + part.len() <= src.len(), "a token of the reply, inside it");
         self.take(src, start..start + part.len())
     }
 
