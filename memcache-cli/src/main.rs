@@ -11,6 +11,7 @@
 //! condition failed), 4 the server replied with an error, 5 timeout, 6 connection or protocol failure.
 
 mod bench;
+mod drain;
 mod exit;
 mod soak;
 
