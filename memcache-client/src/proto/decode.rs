@@ -401,9 +401,6 @@ impl Sink {
 
     /// Puts each noted range into its slot, in the order the parser met them.
     fn fill(self, response: &mut Response, frame: &Bytes) {
-        if matches!(self, Sink::Copy) {
-            return;
-        }
         let mut ranges = self.into_ranges();
         let mut next = |slot: &mut Bytes| {
             if let Some(range) = ranges.next() {
