@@ -11,6 +11,8 @@
 // A crate root's modules resolve beside it, so the files under `peers/` are named by path.
 #[path = "peers/async_memcached.rs"]
 mod async_memcached;
+#[path = "peers/fanout.rs"]
+mod fanout;
 #[path = "peers/flavour.rs"]
 mod flavour;
 #[path = "peers/memcache_async.rs"]
@@ -37,7 +39,7 @@ use crate::table::Row;
 use crate::targets::Placed;
 
 /// Every target the comparison knows, by the name `--only` takes.
-const TARGETS: [&str; 6] = ["ours", "memcache", "async-memcached", "memcache-async", "memcaslap", "probe"];
+const TARGETS: [&str; 7] = ["ours", "memcache", "async-memcached", "memcache-async", "memcaslap", "probe", "fanout"];
 
 /// The workloads, each run with every value size.
 const KINDS: [(WorkloadKind, usize); 5] = [
@@ -53,7 +55,7 @@ const SIZES: [(usize, usize); 2] = [(100, 10_000), (10 * 1024, 2_000)];
 
 const USAGE: &str = "usage: peers [--secs S] [--quick] [--only NAME[,NAME...]] [--workloads W[,W...]] \
                      [--flavours current,multi] [--workers N] [--rounds R] [--server-threads N] [--write PATH]\n  \
-                     targets: ours, memcache, async-memcached, memcache-async, memcaslap, probe\n  \
+                     targets: ours, memcache, async-memcached, memcache-async, memcaslap, probe, fanout\n  \
                      --workloads: the rows to run, as in the tables (`get c=1`, `mget c=8 v=100B`, ...): a row runs \
                      if its description starts with one of them (default all)\n  \
                      --flavours: the tokio runtimes the async targets run on (default both); --workers: the \
@@ -156,15 +158,55 @@ struct Series {
     rounds: Vec<Row>,
 }
 
+/// The server's CPU time, read from `/proc/PID/stat` around each row, so every row shows what it cost the server
+/// too (a workload bound by the server is bound for every target alike).
+///
+/// Approximate: the time between two readings covers the row's warm-up and its key space's population as well as
+/// the measured seconds, so it is divided by the operations of the warm-up and the measured seconds together
+/// (throughput × both). The kernel counts in ticks of 10 ms, under 1% of a row's several seconds.
+struct ServerCpu {
+    pid: u32,
+    /// Warm-up plus measured seconds of every row.
+    window: f64,
+    /// The reading at the end of the last row (or the start of the workload).
+    mark: Option<Duration>,
+}
+
+impl ServerCpu {
+    fn read(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime and
+        // stime are the 14th and 15th of the whole line, in USER_HZ ticks (100 per second on Linux).
+        let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+        let ticks = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+        Some(Duration::from_millis(ticks * 10))
+    }
+
+    /// Starts a workload's first row.
+    fn mark(&mut self) {
+        self.mark = self.read();
+    }
+
+    /// The server's CPU per operation since the last mark, for a row of `ops_per_s`; marks again.
+    fn per_op(&mut self, ops_per_s: Option<f64>) -> Option<f64> {
+        let now = self.read();
+        let spent = now?.checked_sub(std::mem::replace(&mut self.mark, now)?)?;
+        let ops = ops_per_s? * self.window;
+        (ops > 0.0).then(|| spent.as_nanos() as f64 / ops)
+    }
+}
+
 /// The rows measured so far, grouped by target so the rounds can be averaged; in first-run order.
 struct Results {
     series: Vec<Series>,
     round: usize,
     rounds: usize,
+    server: ServerCpu,
 }
 
 impl Results {
-    fn push(&mut self, flavour: Option<Flavour>, row: Row) {
+    fn push(&mut self, flavour: Option<Flavour>, mut row: Row) {
+        row.server_cpu_ns_per_op = self.server.per_op(row.ops_per_s);
         eprintln!(
             "{}/{} {:<8} {:<32} {:<44} {}",
             self.round + 1,
@@ -206,7 +248,8 @@ fn main() -> ExitCode {
         .map(|&flavour| (flavour, flavour.runtime(options.workers).expect("tokio runtime")))
         .collect();
     let slap = options.wants("memcaslap") && memcaslap::available();
-    let mut results = Results { series: Vec::new(), round: 0, rounds: options.rounds };
+    let server_cpu = ServerCpu { pid: server.pid(), window: options.warmup + options.secs, mark: None };
+    let mut results = Results { series: Vec::new(), round: 0, rounds: options.rounds, server: server_cpu };
     let mut notes: Vec<String> = Vec::new();
     let mut note = |text: String| {
         if !notes.contains(&text) {
@@ -235,6 +278,7 @@ fn main() -> ExitCode {
                 if !options.workloads.is_empty() && !options.workloads.iter().any(|w| label.starts_with(w.as_str())) {
                     continue;
                 }
+                results.server.mark();
                 // An async target's rows on the two runtimes run back to back.
                 let each_runtime = |results: &mut Results, ours: bool, run_on: &dyn Fn(&Runtime) -> Row| {
                     for (flavour, rt) in &runtimes {
@@ -299,6 +343,7 @@ fn main() -> ExitCode {
                                 p50_us: None,
                                 p99_us: None,
                                 cpu_ns_per_op: Some(report.cpu_ns_per_op),
+                                server_cpu_ns_per_op: None,
                                 errors: None,
                                 note: None,
                                 range: None,
@@ -307,6 +352,14 @@ fn main() -> ExitCode {
                         Err(e) => Row::failed(label.clone(), target, false, e),
                     };
                     results.push(None, row);
+                }
+                if options.wants("fanout") && matches!(kind, WorkloadKind::Get | WorkloadKind::Set) {
+                    // The runtime's ceiling: a reference like the probe, so never "the best peer".
+                    for (flavour, rt) in &runtimes {
+                        let mut row = async_row(rt, &workload, || fanout::Fanout::new(&addr));
+                        row.probe = true;
+                        results.push(Some(*flavour), row);
+                    }
                 }
                 if options.wants("probe") {
                     // The probe is plain threads; a runtime only populates the key space.
@@ -382,6 +435,7 @@ fn probe_rows(rt: &Runtime, addr: &str, workload: &Workload) -> Vec<Row> {
                     p50_us: None,
                     p99_us: None,
                     cpu_ns_per_op: Some(report.cpu_ns_per_op),
+                    server_cpu_ns_per_op: None,
                     errors: Some(report.wrong),
                     note: None,
                     range: None,
@@ -444,7 +498,10 @@ fn document(options: &Options, rows: &[Placed], notes: &[String]) -> String {
          per workload and its row appears in both runtime tables.\n\
          - ops/s counts keys for mget. Errors are wrong values, misses and failures; every value read is checked \
          against the key space. The probe counts wrong values only; memcaslap checks nothing (n/a).\n\
-         - CPU ns/op is the client process's CPU time (all threads) per operation; the server's is not counted.\n\
+         - CPU ns/op is the client process's CPU time (all threads) per operation. Server CPU ns/op ≈ is memcached's \
+         CPU time (all its threads) between the end of the previous row and the end of this one, divided by the \
+         row's throughput times its warm-up and measured seconds: approximate (it includes populating the key \
+         space), but the same for every target.\n\
          - memcache-async can only `set` with `noreply`; its session confirms each set with a `version` round trip \
          (two commands, one round trip per set).\n\
          - memcaslap cannot run get-only (with no sets it issues nothing), so its get row is 99% get / 1% set; its \

@@ -21,6 +21,8 @@ pub(crate) struct Row {
     pub(crate) p99_us: Option<f64>,
     /// Client CPU per operation in nanoseconds.
     pub(crate) cpu_ns_per_op: Option<f64>,
+    /// The server's CPU per operation in nanoseconds, approximate (see `ServerCpu`).
+    pub(crate) server_cpu_ns_per_op: Option<f64>,
     /// Wrong values, misses and failures; `None` where the target does not verify.
     pub(crate) errors: Option<u64>,
     /// The first error, or why the run failed, for the notes under the table.
@@ -41,6 +43,7 @@ impl Row {
             p50_us: Some(report.p50_us),
             p99_us: Some(report.p99_us),
             cpu_ns_per_op: Some(report.cpu_ns_per_op),
+            server_cpu_ns_per_op: None,
             errors: Some(report.errors()),
             note: report.first_error.clone(),
             range: None,
@@ -58,6 +61,7 @@ impl Row {
             p50_us: None,
             p99_us: None,
             cpu_ns_per_op: None,
+            server_cpu_ns_per_op: None,
             errors: None,
             note: Some(format!("run failed: {error}")),
             range: None,
@@ -91,6 +95,7 @@ impl Row {
             p50_us: mean(|r| r.p50_us),
             p99_us: mean(|r| r.p99_us),
             cpu_ns_per_op: mean(|r| r.cpu_ns_per_op),
+            server_cpu_ns_per_op: mean(|r| r.server_cpu_ns_per_op),
             errors: rounds.iter().map(|r| r.errors).sum(),
             note: rounds.iter().find_map(|r| r.note.clone()),
             range: Some(range),
@@ -111,11 +116,11 @@ pub(crate) fn render(rows: &[Row]) -> String {
     if rounds {
         out.push_str(" min–max over rounds |");
     }
-    out.push_str(" p50 µs | p99 µs | CPU ns/op | errors | ours ÷ this |\n|---|---|---:|");
+    out.push_str(" p50 µs | p99 µs | CPU ns/op | server CPU ns/op ≈ | errors | ours ÷ this |\n|---|---|---:|");
     if rounds {
         out.push_str("---:|");
     }
-    out.push_str("---:|---:|---:|---:|---:|\n");
+    out.push_str("---:|---:|---:|---:|---:|---:|\n");
     for row in rows {
         // Against our best configuration for the workload (multi-get also runs with several connections).
         let ours = rows
@@ -143,13 +148,14 @@ pub(crate) fn render(rows: &[Row]) -> String {
             None => String::new(),
         };
         out.push_str(&format!(
-            "| {} | {} | {} |{range} {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} |{range} {} | {} | {} | {} | {} | {} |\n",
             row.workload,
             target,
             row.ops_per_s.map_or("—".to_owned(), thousands),
             decimal(row.p50_us, 1),
             decimal(row.p99_us, 1),
             decimal(row.cpu_ns_per_op, 0),
+            decimal(row.server_cpu_ns_per_op, 0),
             errors,
             ratio
         ));

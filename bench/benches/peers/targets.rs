@@ -52,9 +52,9 @@ impl<'a> Workloads<'a> {
         self.matching(label, on, |r| !r.ours && !r.probe).max_by(|a, b| ops(a).total_cmp(&ops(b)))
     }
 
-    /// The best probe row; `mg_only` takes only the meta-get probe.
+    /// The best raw probe row; `mg_only` takes only the meta-get probe.
     fn probe(&self, label: &'a str, mg_only: bool) -> Option<&'a Placed> {
-        self.matching(label, On::Any, move |r| r.probe && (!mg_only || r.target.contains("`mg`")))
+        self.matching(label, On::Any, move |r| r.probe && is_raw_probe(r) && (!mg_only || r.target.contains("`mg`")))
             .max_by(|a, b| ops(a).total_cmp(&ops(b)))
     }
 
@@ -63,6 +63,16 @@ impl<'a> Workloads<'a> {
         self.matching(label, On::Any, move |r| r.ours == ours && !r.probe && r.p50_us.is_some())
             .min_by(|a, b| p50(a).total_cmp(&p50(b)))
     }
+}
+
+/// The raw probe's rows (the other reference row, the tokio fan-out probe, is not the wire's ceiling).
+fn is_raw_probe(row: &Row) -> bool {
+    row.target.starts_with("raw probe")
+}
+
+/// The tokio fan-out probe's rows.
+fn is_fanout(row: &Row) -> bool {
+    row.target.starts_with("tokio fan-out probe")
 }
 
 fn ops(placed: &Placed) -> f64 {
@@ -179,6 +189,9 @@ pub(crate) fn render(rows: &[Placed]) -> String {
             |v| format!("{v:.1} µs"),
         ),
     ];
+    let fanout = |label: &'_ str, on: On| {
+        w.rows.iter().find(|(f, r)| r.workload == label && on.admits(*f) && r.ops_per_s.is_some() && is_fanout(r))
+    };
     let mut out = String::from("| target | measured | ratio | threshold | result |\n|---|---|---:|---:|---|\n");
     for check in checks {
         let result = match check.ratio {
@@ -193,6 +206,32 @@ pub(crate) fn render(rows: &[Placed]) -> String {
             if check.ratio.is_some() { decimal(check.ratio, 2) } else { "n/a".to_owned() },
             if check.at_least { "≥" } else { "≤" },
             check.bound,
+        ));
+    }
+    // The runtime and latency targets again for the tokio fan-out probe: what tokio leaves any client that shares
+    // a connection between tasks. No threshold: they are the references those targets are read against.
+    let references = [
+        Check::new("reference: get ×64, multi-thread ÷ current-thread (tokio fan-out probe)", true, 0.8).compare(
+            fanout(&get64, multi),
+            fanout(&get64, current),
+            throughput,
+            per_s,
+        ),
+        Check::new("reference: get ×64 CPU/op, multi-thread ÷ current-thread (tokio fan-out probe)", false, 1.3)
+            .compare(fanout(&get64, multi), fanout(&get64, current), cpu, |v| format!("{v:.0} ns")),
+        Check::new("reference: get c=1 p50, tokio fan-out probe ÷ best peer", false, 1.0).compare(
+            w.matching(&get1, On::Any, is_fanout).min_by(|a, b| p50(a).total_cmp(&p50(b))),
+            w.fastest_p50(&get1, false),
+            |p| p.1.p50_us,
+            |v| format!("{v:.1} µs"),
+        ),
+    ];
+    for check in references.into_iter().filter(|c| c.ratio.is_some()) {
+        out.push_str(&format!(
+            "| {} | {} | {} | (reference) | — |\n",
+            check.what,
+            check.measured.as_deref().unwrap_or("n/a"),
+            decimal(check.ratio, 2),
         ));
     }
     out
