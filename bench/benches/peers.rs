@@ -363,9 +363,7 @@ fn main() -> ExitCode {
                 }
                 if options.wants("probe") {
                     // The probe is plain threads; a runtime only populates the key space.
-                    for row in probe_rows(&runtimes[0].1, &addr, &workload) {
-                        results.push(None, row);
-                    }
+                    probe_rows(&runtimes[0].1, &addr, &workload, |row| results.push(None, row));
                 }
             }
         }
@@ -400,7 +398,8 @@ fn async_row<T: Target>(rt: &Runtime, workload: &Workload, make: impl FnOnce() -
 }
 /// The probe rows that bound `workload`: the same number of requests in flight as the workload keeps outstanding
 /// (all of a multi-get's keys), with plain `get` and with meta `mg` for reads, meta `ms` for sets; none for mixed.
-fn probe_rows(rt: &Runtime, addr: &str, workload: &Workload) -> Vec<Row> {
+/// Each row is handed to `push` as soon as its probe has run, so the server CPU read around it is its own.
+fn probe_rows(rt: &Runtime, addr: &str, workload: &Workload, mut push: impl FnMut(Row)) {
     let in_flight = workload.concurrency * if workload.kind == WorkloadKind::MultiGet { workload.batch } else { 1 };
     let kinds: &[ProbeKind] = match workload.kind {
         WorkloadKind::Get => &[ProbeKind::Get, ProbeKind::MetaGet],
@@ -409,13 +408,12 @@ fn probe_rows(rt: &Runtime, addr: &str, workload: &Workload) -> Vec<Row> {
         WorkloadKind::Mixed => &[],
     };
     if kinds.is_empty() {
-        return Vec::new();
+        return;
     }
     let space = KeySpace::new(workload.keys, workload.value_size);
     let populated = rt.block_on(async { populate(&mut Ours::connect(addr, 1)?.session().await?, &space).await });
-    kinds
-        .iter()
-        .map(|&kind| {
+    for &kind in kinds {
+        push({
             let command = match kind {
                 ProbeKind::Get => "get",
                 ProbeKind::MetaGet => "mg",
@@ -442,8 +440,8 @@ fn probe_rows(rt: &Runtime, addr: &str, workload: &Workload) -> Vec<Row> {
                 },
                 Err(e) => Row::failed(workload.describe(), target, false, e),
             }
-        })
-        .collect()
+        });
+    }
 }
 
 /// The header (machine, server, runtimes, date, command), a table per runtime, the targets table and the notes.

@@ -134,6 +134,15 @@ impl Check {
     }
 }
 
+/// A check's ratio to two decimals, or three where two would round it onto the other side of the bound (0.795
+/// is not 0.80 when the bound is 0.80).
+fn shown_ratio(check: &Check) -> String {
+    let Some(ratio) = check.ratio else { return "n/a".to_owned() };
+    let two: f64 = format!("{ratio:.2}").parse().unwrap_or(ratio);
+    let met = |r: f64| if check.at_least { r >= check.bound } else { r <= check.bound };
+    decimal(Some(ratio), if met(two) == met(ratio) { 2 } else { 3 })
+}
+
 /// The targets table: one row per target, "n/a" where a figure is missing from the run.
 pub(crate) fn render(rows: &[Placed]) -> String {
     let w = Workloads { rows };
@@ -203,7 +212,7 @@ pub(crate) fn render(rows: &[Placed]) -> String {
             "| {} | {} | {} | {} {:.2} | {result} |\n",
             check.what,
             check.measured.as_deref().unwrap_or("n/a"),
-            if check.ratio.is_some() { decimal(check.ratio, 2) } else { "n/a".to_owned() },
+            shown_ratio(&check),
             if check.at_least { "≥" } else { "≤" },
             check.bound,
         ));
