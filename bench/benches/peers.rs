@@ -1,11 +1,13 @@
 //! Side-by-side comparison against one real memcached started for the run: this crate's client, the peer crates
-//! (`memcache`, `async-memcached`, `memcache-async`), libmemcached's `memcaslap`, and the raw pipelined probe (the
-//! ceiling). The async targets run on both tokio runtime flavours, a current-thread runtime and a multi-threaded
-//! one; the others use no tokio runtime and run once. Within each workload the targets, and each async target's two
-//! flavours, run one after another, so they all see the same server and machine. The report has a table per
-//! flavour and a table of the project's performance targets.
+//! (`memcache`, `async-memcached`, `memcache-async`), libmemcached's `memcaslap`, the raw pipelined probe (the
+//! wire's ceiling) and the tokio fan-out probe (the runtime's ceiling for a connection shared among tasks, see
+//! `peers/fanout.rs`). Every row also shows the server's CPU per operation. The async targets run on both tokio
+//! runtime flavours, a current-thread runtime and a multi-threaded one; the others use no tokio runtime and run
+//! once. Within each workload the targets, and each async target's two flavours, run one after another, so they
+//! all see the same server and machine. The report has a table per flavour and a table of the project's
+//! performance targets.
 //!
-//! Run: `cargo bench -p memkit-bench --bench peers -- [--secs S] [--quick] [--only ours,memcache,...]
+//! Run: `cargo bench -p memkit-bench --bench peers -- [--secs S] [--quick] [--only ours,fanout,...]
 //! [--flavours current,multi] [--workers N] [--rounds R] [--server-threads N] [--write PATH]`
 
 // A crate root's modules resolve beside it, so the files under `peers/` are named by path.
