@@ -1,6 +1,6 @@
 //! Side-by-side comparison against one real memcached started for the run: this crate's client, the peer crates
 //! (`memcache`, `async-memcached`, `memcache-async`), libmemcached's `memcaslap`, the raw pipelined probe (the
-//! wire's ceiling) and the tokio fan-out probe (the runtime's ceiling for a connection shared among tasks, see
+//! wire's ceiling) and the tokio fan-out probe (the runtime's baseline for a connection shared among tasks, see
 //! `peers/fanout.rs`). Every row also shows the server's CPU per operation. The async targets run on both tokio
 //! runtime flavours, a current-thread runtime and a multi-threaded one; the others use no tokio runtime and run
 //! once. Within each workload the targets, and each async target's two flavours, run one after another, so they
@@ -356,7 +356,7 @@ fn main() -> ExitCode {
                     results.push(None, row);
                 }
                 if options.wants("fanout") && matches!(kind, WorkloadKind::Get | WorkloadKind::Set) {
-                    // The runtime's ceiling: a reference like the probe, so never "the best peer".
+                    // The runtime's baseline: a reference like the probe, so never "the best peer".
                     for (flavour, rt) in &runtimes {
                         let mut row = async_row(rt, &workload, || fanout::Fanout::new(&addr));
                         row.probe = true;

@@ -1,14 +1,14 @@
-//! The tokio ceiling of a shared pipelined connection: the least any client must do that lets many tasks share one
+//! The tokio baseline of a shared pipelined connection: the least any client must do that lets many tasks share one
 //! connection on tokio.
 //!
 //! **A benchmark reference, not a client.** One connection task and the caller tasks, nothing else: each caller sends
 //! its request bytes and a oneshot through a channel and awaits the oneshot; the connection task writes whatever is
 //! queued in one write and hands each reply to the oldest caller. No checks, no timeouts, no recovery, meta `mg`
 //! and `ms` only. On a multi-threaded runtime it yields once before writing while replies are outstanding, the
-//! batching our client does (without it a worker writes one request per syscall, and this probe would be slower,
-//! not a ceiling).
+//! batching our client does (without it a worker writes one request per syscall, and this probe would be slower
+//! than the design allows).
 //!
-//! The raw probe (`probe.rs`) is the ceiling of the wire: one thread, no tasks. This one is the ceiling of the
+//! The raw probe (`probe.rs`) is the ceiling of the wire: one thread, no tasks. This one is the baseline of the
 //! runtime: what the scheduler costs, the wake-ups of callers by the connection's task, on each runtime flavour.
 //! Whatever ours costs beyond it is our client's; what it costs beyond the raw probe is tokio's.
 
