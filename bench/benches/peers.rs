@@ -32,7 +32,9 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use memkit_bench::probe::{self, ProbeKind};
-use memkit_bench::{KeySpace, Target, Workload, WorkloadKind, ours::Ours, populate, run, run_blocking};
+use memkit_bench::{
+    KeySpace, Target, Workload, WorkloadKind, ours::Ours, populate, process_cpu_time, run, run_blocking,
+};
 use memkit_testkit::Memcached;
 use tokio::runtime::Runtime;
 
@@ -176,12 +178,7 @@ struct ServerCpu {
 
 impl ServerCpu {
     fn read(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
-        // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime and
-        // stime are the 14th and 15th of the whole line, in USER_HZ ticks (100 per second on Linux).
-        let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-        let ticks = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
-        Some(Duration::from_millis(ticks * 10))
+        process_cpu_time(self.pid)
     }
 
     /// Starts a workload's first row.

@@ -120,30 +120,98 @@ pub fn run(
 /// A framed reply: its length and, for reads, its value.
 type Framed<'a> = (usize, Option<&'a [u8]>);
 
-/// Frames one reply: its length and, for reads, the value.
+/// Frames one reply of the probe's `kind`: its length and, for reads, the value.
 fn frame(kind: ProbeKind, buf: &[u8]) -> Result<Option<Framed<'_>>, String> {
-    let Some(eol) = buf.windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
-    let line = &buf[..eol];
-    let bad = || format!("probe: unexpected reply {:?}", String::from_utf8_lossy(line));
+    let unexpected = |buf: &[u8]| {
+        let line = buf.split(|&b| b == b'\r').next().unwrap_or_default();
+        format!("probe: unexpected reply {:?}", String::from_utf8_lossy(line))
+    };
     match kind {
-        ProbeKind::MetaSet => (line == b"HD").then_some(Some((eol + 2, None))).ok_or_else(bad),
-        ProbeKind::MetaGet => {
-            let len: usize = line
-                .strip_prefix(b"VA ")
-                .and_then(|l| std::str::from_utf8(l).ok())
-                .and_then(|l| l.split(' ').next()?.parse().ok())
-                .ok_or_else(bad)?;
-            let end = eol + 2 + len + 2;
-            Ok((buf.len() >= end).then(|| (end, Some(&buf[eol + 2..eol + 2 + len]))))
-        }
+        ProbeKind::MetaSet | ProbeKind::MetaGet => match frame_meta(buf)? {
+            None => Ok(None),
+            Some((len, MetaFrame::Stored)) if kind == ProbeKind::MetaSet => Ok(Some((len, None))),
+            Some((len, MetaFrame::Value(value))) if kind == ProbeKind::MetaGet => Ok(Some((len, Some(&buf[value])))),
+            Some(_) => Err(unexpected(buf)),
+        },
         ProbeKind::Get => {
-            let len: usize = line
+            let Some(eol) = buf.windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+            let len: usize = buf[..eol]
                 .strip_prefix(b"VALUE ")
                 .and_then(|l| std::str::from_utf8(l).ok())
                 .and_then(|l| l.split(' ').nth(2)?.parse().ok())
-                .ok_or_else(bad)?;
-            let end = eol + 2 + len + 2 + 5;
+                .ok_or_else(|| unexpected(buf))?;
+            let end = (eol + 2).checked_add(len).and_then(|e| e.checked_add(2 + 5)).ok_or_else(|| unexpected(buf))?;
             Ok((buf.len() >= end).then(|| (end, Some(&buf[eol + 2..eol + 2 + len]))))
         }
+    }
+}
+
+/// One meta reply, as [`frame_meta`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetaFrame {
+    /// `VA`: the value's bytes are this range of the buffer.
+    Value(std::ops::Range<usize>),
+    /// `EN`: a miss.
+    Miss,
+    /// `HD`: stored (or any other success without a value).
+    Stored,
+}
+
+/// Frames the meta reply at the front of `buf` (`VA <len> ...` and its data block, `EN` or `HD`): its whole length
+/// and what it is, or `None` until it has all arrived. Shared by the raw probe and the peers bench's fan-out probe.
+///
+/// # Errors
+/// Any other reply, or a data block not followed by `\r\n`.
+pub fn frame_meta(buf: &[u8]) -> Result<Option<(usize, MetaFrame)>, String> {
+    let Some(eol) = buf.windows(2).position(|w| w == b"\r\n") else { return Ok(None) };
+    let line = &buf[..eol];
+    let bad = || format!("probe: unexpected reply {:?}", String::from_utf8_lossy(line));
+    if line == b"EN" {
+        return Ok(Some((eol + 2, MetaFrame::Miss)));
+    }
+    if line == b"HD" || line.starts_with(b"HD ") {
+        return Ok(Some((eol + 2, MetaFrame::Stored)));
+    }
+    let len: usize = line
+        .strip_prefix(b"VA ")
+        .and_then(|l| std::str::from_utf8(l).ok())
+        .and_then(|l| l.split(' ').next()?.parse().ok())
+        .ok_or_else(bad)?;
+    let start = eol + 2;
+    let end = start.checked_add(len).filter(|e| e.checked_add(2).is_some()).ok_or_else(bad)?;
+    if buf.len() < end + 2 {
+        return Ok(None);
+    }
+    if buf[end..end + 2] != *b"\r\n" {
+        return Err(bad());
+    }
+    Ok(Some((end + 2, MetaFrame::Value(start..end))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_replies_are_framed_whole_or_not_at_all() {
+        let reply = b"VA 3 f0\r\nabc\r\nEN\r\nHD\r\n";
+        assert_eq!(frame_meta(reply), Ok(Some((14, MetaFrame::Value(9..12)))));
+        assert_eq!(frame_meta(&reply[14..]), Ok(Some((4, MetaFrame::Miss))));
+        assert_eq!(frame_meta(&reply[18..]), Ok(Some((4, MetaFrame::Stored))));
+        for cut in 0..14 {
+            assert_eq!(frame_meta(&reply[..cut]), Ok(None), "a reply cut at {cut} is incomplete");
+        }
+    }
+
+    #[test]
+    fn garbage_and_impossible_lengths_are_errors_not_panics() {
+        for bad in
+            [&b"SERVER_ERROR out of memory\r\n"[..], b"VA x\r\n", b"VA 3\r\nabcXY", b"VA 18446744073709551615\r\n"]
+        {
+            assert!(frame_meta(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        assert!(frame(ProbeKind::MetaGet, b"EN\r\n").is_err(), "the probe's keys all exist: a miss is unexpected");
+        assert!(frame(ProbeKind::MetaSet, b"VA 1\r\na\r\n").is_err());
+        assert!(frame(ProbeKind::Get, b"VALUE k 0 18446744073709551615\r\n").is_err());
     }
 }

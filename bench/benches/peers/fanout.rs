@@ -15,6 +15,7 @@
 use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
+use memkit_bench::probe::{MetaFrame, frame_meta};
 use memkit_bench::{Session, Target};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -112,16 +113,18 @@ async fn connection(addr: String, mut rx: mpsc::Receiver<Call>, multi_thread: bo
                     Ok(_) => {}
                 }
                 loop {
-                    match frame(&rbuf) {
-                        Frame::Incomplete => break,
-                        Frame::Bad => return fail_all(&mut waiting, "fan-out probe: unexpected reply".to_owned()),
-                        Frame::Reply { len, value } => {
-                            let whole = rbuf.split_to(len).freeze();
-                            let reply = value.map(|(start, end)| whole.slice(start..end));
-                            if let Some(caller) = waiting.pop_front() {
-                                let _ = caller.send(Ok(reply));
-                            }
-                        }
+                    let (len, reply) = match frame_meta(&rbuf) {
+                        Ok(Some(framed)) => framed,
+                        Ok(None) => break,
+                        Err(e) => return fail_all(&mut waiting, format!("fan-out {e}")),
+                    };
+                    let whole = rbuf.split_to(len).freeze();
+                    let value = match reply {
+                        MetaFrame::Value(range) => Some(whole.slice(range)),
+                        MetaFrame::Miss | MetaFrame::Stored => None,
+                    };
+                    if let Some(caller) = waiting.pop_front() {
+                        let _ = caller.send(Ok(value));
                     }
                 }
             }
@@ -146,37 +149,4 @@ async fn connection(addr: String, mut rx: mpsc::Receiver<Call>, multi_thread: bo
             }
         }
     }
-}
-
-/// One reply at the front of the buffer.
-enum Frame {
-    Incomplete,
-    Bad,
-    /// `len` bytes long; `value` is the data block's range within them, for `VA`.
-    Reply {
-        len: usize,
-        value: Option<(usize, usize)>,
-    },
-}
-
-fn frame(buf: &BytesMut) -> Frame {
-    let Some(eol) = buf.windows(2).position(|w| w == b"\r\n") else { return Frame::Incomplete };
-    let line = &buf[..eol];
-    if line == b"EN" || line.starts_with(b"HD") {
-        return Frame::Reply { len: eol + 2, value: None };
-    }
-    let Some(rest) = line.strip_prefix(b"VA ") else { return Frame::Bad };
-    let digits = rest.split(|&b| b == b' ').next().unwrap_or_default();
-    let Some(size) = std::str::from_utf8(digits).ok().and_then(|d| d.parse::<usize>().ok()) else {
-        return Frame::Bad;
-    };
-    let start = eol + 2;
-    let end = start + size;
-    if buf.len() < end + 2 {
-        return Frame::Incomplete;
-    }
-    if buf[end..end + 2] != *b"\r\n" {
-        return Frame::Bad;
-    }
-    Frame::Reply { len: end + 2, value: Some((start, end)) }
 }

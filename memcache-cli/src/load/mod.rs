@@ -26,7 +26,7 @@ mod report;
 mod runner;
 
 pub use blocking::{BlockingSession, BlockingTarget, run_blocking};
-pub use cpu::cpu_time;
+pub use cpu::{cpu_time, process_cpu_time};
 pub(crate) use keyspace::KeyBuf;
 pub use keyspace::KeySpace;
 pub use report::Report;
